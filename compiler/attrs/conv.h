@@ -1,0 +1,25 @@
+/* attrs/conv.h - typed attributes of conv / pool / norm / gemm (ops_conv.c). */
+#ifndef KILN_ATTRS_CONV_H
+#define KILN_ATTRS_CONV_H
+#include <stdint.h>
+typedef struct ConvAttrs {
+    int nsp;                 /* spatial rank (1..3); set by infer from X's rank */
+    int nkernel_attr;        /* kernel_shape count from the attribute, 0 if absent (set by parse) */
+    int nstrides_attr;       /* strides / dilations / pads counts from the attributes, 0 if */
+    int ndilations_attr;     /*   absent; infer checks them against nsp (set by parse) */
+    int npads_attr;
+    int64_t kernel[3];       /* kernel_shape; Conv takes W's when the attribute is absent (infer) */
+    int64_t strides[3];      /* >= 1; all 1 when absent (infer) */
+    int64_t dilations[3];    /* >= 1; all 1 when absent (infer) */
+    int64_t pads[6];         /* begin[0..nsp), end[0..nsp); resolved from auto_pad by infer */
+    int auto_pad;            /* 0 NOTSET, 1 SAME_UPPER, 2 SAME_LOWER, 3 VALID */
+    int64_t group;           /* Conv groups (>= 1) */
+    int ceil_mode;           /* MaxPool / AveragePool */
+    int count_include_pad;   /* AveragePool */
+    int storage_order;       /* MaxPool Indices layout: 0 row major, 1 column major */
+    double epsilon;          /* BatchNormalization */
+    int64_t size;            /* LRN channel window */
+    double alpha, beta, bias;/* LRN alpha/beta/bias; Gemm alpha/beta */
+    int trans_a, trans_b;    /* Gemm */
+} ConvAttrs;
+#endif

@@ -1,0 +1,475 @@
+/*
+ * onnx.c - the ONNX frontend: ModelProto (decoded by protobuf-c from our own
+ * schema subset, onnx_subset.proto) -> Graph.
+ *
+ * Reads opset imports, initializers (raw_data, typed fields, and external
+ * data files confined to the model's own folder), graph inputs (symbolic
+ * dims bound with --shape), nodes with their raw attributes, and graph
+ * outputs. Every unsupported op is reported at once, each naming its node.
+ * Inputs named by --freeze become constants read from a tensor file.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kiln.h"
+#include "krt.h"
+#include "onnx_subset.pb-c.h"
+
+typedef KilnOnnx__Model PbModel;
+typedef KilnOnnx__Graph PbGraph;
+typedef KilnOnnx__Node PbNode;
+typedef KilnOnnx__Tensor PbTensor;
+typedef KilnOnnx__Attribute PbAttr;
+typedef KilnOnnx__ValueInfo PbValueInfo;
+
+typedef struct Loader {
+    Graph *g;
+    Diag *d;
+    const char *path;     /* model file */
+    char *dir;            /* its folder, resolved (malloc'd) */
+} Loader;
+
+/* ------------------------------------------------------- external data */
+
+/* Resolve LOCATION against the model's folder; refuse anything that leaves
+ * it (absolute paths, "..", symlinks pointing out). Returns malloc'd path. */
+static char *resolve_external(Loader *L, const char *tname, const char *loc) {
+    if (!loc || !*loc) {
+        diag_error(L->d, NULL, "initializer '%s': external data has no location", tname);
+        return NULL;
+    }
+    if (loc[0] == '/' || strstr(loc, "..")) {
+        diag_error(L->d, NULL, "initializer '%s': external data location '%s' escapes the model's folder", tname,
+                   loc);
+        return NULL;
+    }
+    size_t n = strlen(L->dir) + strlen(loc) + 2;
+    char *joined = malloc(n);
+    if (!joined) return NULL;
+    snprintf(joined, n, "%s/%s", L->dir, loc);
+    char *real = realpath(joined, NULL);
+    free(joined);
+    if (!real) {
+        diag_error(L->d, NULL, "initializer '%s': cannot open external data '%s': %s", tname, loc, strerror(errno));
+        return NULL;
+    }
+    size_t dl = strlen(L->dir);
+    if (strncmp(real, L->dir, dl) != 0 || real[dl] != '/') {
+        diag_error(L->d, NULL, "initializer '%s': external data location '%s' escapes the model's folder", tname,
+                   loc);
+        free(real);
+        return NULL;
+    }
+    return real;
+}
+
+static int read_external(Loader *L, const PbTensor *t, void *dst, size_t bytes) {
+    const char *loc = NULL;
+    int64_t offset = 0, length = -1;
+    for (size_t i = 0; i < t->n_external_data; i++) {
+        const char *k = t->external_data[i]->key, *v = t->external_data[i]->value;
+        if (!k || !v) continue;
+        char *end;
+        if (!strcmp(k, "location")) loc = v;
+        else if (!strcmp(k, "offset")) { errno = 0; offset = strtoll(v, &end, 10); if (*end || errno || offset < 0) offset = -1; }
+        else if (!strcmp(k, "length")) { errno = 0; length = strtoll(v, &end, 10); if (*end || errno || length < 0) length = -2; }
+    }
+    if (offset < 0 || length == -2)
+        return diag_error(L->d, NULL, "initializer '%s': bad external data offset/length", t->name);
+    if (length >= 0 && (uint64_t)length != bytes)
+        return diag_error(L->d, NULL, "initializer '%s': external data length %lld, shape needs %zu bytes", t->name,
+                          (long long)length, bytes);
+    char *path = resolve_external(L, t->name, loc);
+    if (!path) return -1;
+    FILE *f = fopen(path, "rb");
+    int rc = 0;
+    if (!f) rc = diag_error(L->d, NULL, "initializer '%s': cannot open external data '%s'", t->name, loc);
+    else {
+        if (fseeko(f, (off_t)offset, SEEK_SET) != 0 || fread(dst, 1, bytes, f) != bytes)
+            rc = diag_error(L->d, NULL, "initializer '%s': external data '%s' is shorter than %zu bytes at offset %lld",
+                            t->name, loc, bytes, (long long)offset);
+        fclose(f);
+    }
+    free(path);
+    return rc;
+}
+
+/* ------------------------------------------------------------- tensors */
+
+static int tensor_dims(Loader *L, const PbTensor *t, const char *what, Value *v) {
+    if (t->n_dims > KILN_MAX_RANK)
+        return diag_error(L->d, NULL, "%s '%s': unsupported rank %zu (max %d)", what, t->name ? t->name : "",
+                          t->n_dims, KILN_MAX_RANK);
+    v->rank = (int)t->n_dims;
+    int64_t total = 1;
+    for (size_t i = 0; i < t->n_dims; i++) {
+        int64_t x = t->dims[i];
+        if (x < 0)
+            return diag_error(L->d, NULL, "%s '%s': negative dimension %lld", what, t->name ? t->name : "",
+                              (long long)x);
+        if (x > 0 && total > ((int64_t)1 << 40) / x)
+            return diag_error(L->d, NULL, "%s '%s': element count overflows (tensor too large)", what,
+                              t->name ? t->name : "");
+        total *= x;
+        v->dims[i] = x;
+    }
+    return 0;
+}
+
+/* Fill v (already named) from a TensorProto: dtype, dims, data. */
+static int load_tensor(Loader *L, const PbTensor *t, Value *v, const char *what) {
+    const char *tn = t->name ? t->name : v->name;
+    DType dt = (DType)t->data_type;
+    if (t->data_type <= 0 || t->data_type >= DT_COUNT_ || dtype_size(dt) == 0) {
+        if (t->data_type == DT_STRING)
+            return diag_error(L->d, NULL, "%s '%s': unsupported dtype string", what, tn);
+        return diag_error(L->d, NULL, "%s '%s': unknown or unsupported dtype %d", what, tn, (int)t->data_type);
+    }
+    if (tensor_dims(L, t, what, v)) return -1;
+    v->dtype = dt;
+    v->kind = VK_CONST;
+    size_t n = (size_t)value_numel(v), es = dtype_size(dt), bytes = n * es;
+    v->data = arena_alloc(&L->g->arena, bytes ? bytes : 1);
+    if (!v->data) return diag_error(L->d, NULL, "%s '%s': out of memory (%zu bytes)", what, tn, bytes);
+    if (t->data_location == 1 || t->n_external_data)
+        return read_external(L, t, v->data, bytes);
+    if (t->has_raw_data) {
+        if (t->raw_data.len != bytes)
+            return diag_error(L->d, NULL, "%s '%s': raw data is %zu bytes, shape needs %zu", what, tn,
+                              t->raw_data.len, bytes);
+        if (bytes) memcpy(v->data, t->raw_data.data, bytes);
+        return 0;
+    }
+    size_t have;
+    switch (dt) {
+    case DT_F32: have = t->n_float_data; break;
+    case DT_F64: have = t->n_double_data; break;
+    case DT_I64: have = t->n_int64_data; break;
+    case DT_U32: case DT_U64: have = t->n_uint64_data; break;
+    default: have = t->n_int32_data; break;
+    }
+    if (have != n)
+        return diag_error(L->d, NULL, "%s '%s': has %zu values, shape needs %zu", what, tn, have, n);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char *p = (unsigned char *)v->data + i * es;
+        switch (dt) {
+        case DT_F32: memcpy(p, &t->float_data[i], 4); break;
+        case DT_F64: memcpy(p, &t->double_data[i], 8); break;
+        case DT_I64: memcpy(p, &t->int64_data[i], 8); break;
+        case DT_U64: memcpy(p, &t->uint64_data[i], 8); break;
+        case DT_U32: { uint32_t x = (uint32_t)t->uint64_data[i]; memcpy(p, &x, 4); break; }
+        case DT_I32: memcpy(p, &t->int32_data[i], 4); break;
+        case DT_I16: case DT_U16: case DT_F16: case DT_BF16: { uint16_t x = (uint16_t)t->int32_data[i]; memcpy(p, &x, 2); break; }
+        default: { uint8_t x = (uint8_t)t->int32_data[i]; *p = x; break; }
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------- attributes */
+
+static int load_attr(Loader *L, Node *n, const PbAttr *pa) {
+    Graph *g = L->g;
+    if (!pa->name || !*pa->name) return diag_error(L->d, n, "attribute without a name");
+    if (pa->ref_attr_name) return diag_error(L->d, n, "unsupported: attribute '%s' refers to a function attribute", pa->name);
+    int type = pa->type;
+    if (type == 0) { /* very old files omit the type: infer it from the field present */
+        if (pa->has_f) type = AT_FLOAT;
+        else if (pa->has_i) type = AT_INT;
+        else if (pa->has_s) type = AT_STRING;
+        else if (pa->t) type = AT_TENSOR;
+        else if (pa->n_floats) type = AT_FLOATS;
+        else if (pa->n_ints) type = AT_INTS;
+        else if (pa->n_strings) type = AT_STRINGS;
+        else if (pa->has_g) type = AT_GRAPH;
+    }
+    if (type == AT_GRAPH || type == 10 /* GRAPHS */)
+        return diag_error(L->d, n, "unsupported: attribute '%s' is a subgraph (control flow is not supported)",
+                          pa->name);
+    if (type < AT_FLOAT || type > AT_STRINGS)
+        return diag_error(L->d, n, "unsupported attribute type %d for '%s'", type, pa->name);
+    Attr *a = ir_attr_set(g, n, pa->name, (AttrType)type);
+    if (!a) return diag_error(L->d, n, "out of memory");
+    switch (type) {
+    case AT_FLOAT: a->f = pa->f; break;
+    case AT_INT: a->i = pa->i; break;
+    case AT_STRING: a->s = arena_strndup(&g->arena, (const char *)pa->s.data, pa->s.len); break;
+    case AT_FLOATS:
+        a->n = (int)pa->n_floats;
+        a->floats = arena_alloc(&g->arena, sizeof(double) * (pa->n_floats + 1));
+        for (size_t i = 0; i < pa->n_floats; i++) a->floats[i] = pa->floats[i];
+        break;
+    case AT_INTS:
+        a->n = (int)pa->n_ints;
+        a->ints = arena_alloc(&g->arena, sizeof(int64_t) * (pa->n_ints + 1));
+        for (size_t i = 0; i < pa->n_ints; i++) a->ints[i] = pa->ints[i];
+        break;
+    case AT_STRINGS:
+        a->n = (int)pa->n_strings;
+        a->strings = arena_alloc(&g->arena, sizeof(char *) * (pa->n_strings + 1));
+        for (size_t i = 0; i < pa->n_strings; i++)
+            a->strings[i] = arena_strndup(&g->arena, (const char *)pa->strings[i].data, pa->strings[i].len);
+        break;
+    case AT_TENSOR: {
+        if (!pa->t) return diag_error(L->d, n, "attribute '%s' has no tensor", pa->name);
+        Value *v = arena_alloc(&g->arena, sizeof *v);
+        if (!v) return diag_error(L->d, n, "out of memory");
+        v->name = arena_strdup(&g->arena, pa->t->name ? pa->t->name : pa->name);
+        v->id = -1;
+        v->offset = -1;
+        v->alias_of = v->output_index = v->input_index = -1;
+        char what[300];
+        snprintf(what, sizeof what, "node '%s' attribute", n->name);
+        if (load_tensor(L, pa->t, v, what)) return -1;
+        a->t = v;
+        break;
+    }
+    }
+    return 0;
+}
+
+/* -------------------------------------------------------------- inputs */
+
+static const KilnShape *find_shape(const KilnOptions *o, const char *name) {
+    for (int i = 0; i < o->nshapes; i++)
+        if (!strcmp(o->shapes[i].name, name)) return &o->shapes[i];
+    return NULL;
+}
+
+static int load_input(Loader *L, const PbValueInfo *vi, const KilnOptions *o) {
+    Graph *g = L->g;
+    const char *name = vi->name ? vi->name : "";
+    if (ir_value_find(g, name)) return 0; /* an initializer listed as input: the constant wins */
+    const KilnOnnx__Type *ty = vi->type;
+    if (!ty || !ty->tensor_type) {
+        if (ty && (ty->has_sequence_type || ty->has_map_type || ty->has_optional_type || ty->has_sparse_tensor_type))
+            return diag_error(L->d, NULL, "graph input '%s': unsupported type (only dense tensors)", name);
+        return diag_error(L->d, NULL, "graph input '%s' has no tensor type", name);
+    }
+    Value *v = ir_value_new(g, name);
+    if (!v) return diag_error(L->d, NULL, "out of memory");
+    v->kind = VK_INPUT;
+    v->dtype = (DType)ty->tensor_type->elem_type;
+    if (ty->tensor_type->elem_type <= 0 || ty->tensor_type->elem_type >= DT_COUNT_ || !dtype_size(v->dtype))
+        return diag_error(L->d, NULL, "graph input '%s': unknown or unsupported dtype %d", name,
+                          (int)ty->tensor_type->elem_type);
+    const KilnShape *bind = find_shape(o, name);
+    if (bind) {
+        v->rank = bind->rank;
+        memcpy(v->dims, bind->dims, sizeof(int64_t) * (size_t)bind->rank);
+    } else {
+        const KilnOnnx__Shape *sh = ty->tensor_type->shape;
+        if (!sh)
+            return diag_error(L->d, NULL, "graph input '%s' has no shape; bind it with --shape %s=1x3x224x224", name,
+                              name);
+        if (sh->n_dim > KILN_MAX_RANK)
+            return diag_error(L->d, NULL, "graph input '%s': unsupported rank %zu (max %d)", name, sh->n_dim,
+                              KILN_MAX_RANK);
+        v->rank = (int)sh->n_dim;
+        for (size_t i = 0; i < sh->n_dim; i++) {
+            const KilnOnnx__Dimension *dm = sh->dim[i];
+            if (!dm->has_dim_value || dm->dim_value < 0) {
+                const char *sym = dm->dim_param ? dm->dim_param : "?";
+                return diag_error(L->d, NULL,
+                                  "graph input '%s' has unknown dimension %zu ('%s'); bind it with --shape %s=DIMS "
+                                  "(e.g. 1x3x224x224)",
+                                  name, i, sym, name);
+            }
+            v->dims[i] = dm->dim_value;
+        }
+    }
+    int64_t total = 1;
+    for (int i = 0; i < v->rank; i++) {
+        if (v->dims[i] > 0 && total > ((int64_t)1 << 40) / v->dims[i])
+            return diag_error(L->d, NULL, "graph input '%s': element count overflows", name);
+        total *= v->dims[i];
+    }
+    return 0;
+}
+
+static int freeze_input(Loader *L, const KilnFreeze *fz) {
+    Value *v = ir_value_find(L->g, fz->name);
+    if (!v || v->kind != VK_INPUT)
+        return diag_error(L->d, NULL, "--freeze: '%s' is not a graph input", fz->name);
+    KrtTensor t;
+    char err[512];
+    if (krt_tensor_read(fz->file, &t, err, sizeof err)) return diag_error(L->d, NULL, "--freeze: %s", err);
+    int rc = 0;
+    if (t.dtype != (int)v->dtype)
+        rc = diag_error(L->d, NULL, "--freeze %s: file has dtype %s, input is %s", fz->name, krt_dtype_name(t.dtype),
+                        dtype_name(v->dtype));
+    else if (t.rank != v->rank || memcmp(t.dims, v->dims, sizeof(int64_t) * (size_t)t.rank))
+        rc = diag_error(L->d, NULL, "--freeze %s: file shape differs from the input's", fz->name);
+    else {
+        v->kind = VK_CONST;
+        v->data = arena_alloc(&L->g->arena, t.bytes ? t.bytes : 1);
+        if (!v->data) rc = diag_error(L->d, NULL, "out of memory");
+        else if (t.bytes) memcpy(v->data, t.data, t.bytes);
+    }
+    krt_tensor_free(&t);
+    return rc;
+}
+
+/* --------------------------------------------------------------- nodes */
+
+static Value *value_for(Loader *L, const char *name) {
+    Value *v = ir_value_find(L->g, name);
+    return v ? v : ir_value_new(L->g, name);
+}
+
+static int load_nodes(Loader *L, const PbGraph *pg) {
+    Graph *g = L->g;
+    int bad = 0;
+    /* pass 1: every unsupported op, reported at once */
+    for (size_t i = 0; i < pg->n_node; i++) {
+        const PbNode *pn = pg->node[i];
+        const char *op = pn->op_type ? pn->op_type : "";
+        const char *dom = pn->domain ? pn->domain : "";
+        const char *nm = pn->name && *pn->name ? pn->name : "";
+        if (*dom && strcmp(dom, "ai.onnx")) {
+            diag_error(L->d, NULL, "node '%s' (%s): unsupported op domain '%s'", nm, op, dom);
+            bad++;
+        } else if (!op_lookup(op)) {
+            diag_error(L->d, NULL, "node '%s' (%s): unsupported op '%s'", nm, op, op);
+            bad++;
+        }
+    }
+    if (bad) return -1;
+    for (size_t i = 0; i < pg->n_node; i++) {
+        const PbNode *pn = pg->node[i];
+        const OpInfo *info = op_lookup(pn->op_type);
+        /* trailing omitted optional inputs/outputs ("") do not count */
+        size_t nin = pn->n_input, nout = pn->n_output;
+        while (nin > 0 && (!pn->input[nin - 1] || !*pn->input[nin - 1])) nin--;
+        while (nout > 0 && (!pn->output[nout - 1] || !*pn->output[nout - 1])) nout--;
+        const char *nm = pn->name && *pn->name ? pn->name : NULL;
+        if ((int)nin < info->min_in || (int)nin > info->max_in || (int)nout < info->min_out ||
+            (int)nout > info->max_out || nin > KILN_MAX_IN || nout > KILN_MAX_OUT) {
+            Node tmp = {.op = info->kind, .name = nm ? nm : "?"};
+            return diag_error(L->d, &tmp, "has %zu inputs and %zu outputs; expected %d..%d inputs and %d..%d outputs",
+                              nin, nout, info->min_in, info->max_in, info->min_out, info->max_out);
+        }
+        Node *n = ir_node_new(g, info->kind, nm, (int)nin, (int)nout);
+        if (!n) return diag_error(L->d, NULL, "out of memory");
+        for (size_t k = 0; k < nin; k++) {
+            if (!pn->input[k] || !*pn->input[k]) continue;
+            n->inputs[k] = value_for(L, pn->input[k]);
+            if (!n->inputs[k]) return diag_error(L->d, n, "out of memory");
+        }
+        for (size_t k = 0; k < nout; k++) {
+            if (!pn->output[k] || !*pn->output[k]) continue;
+            Value *v = ir_value_find(g, pn->output[k]);
+            if (v && (v->kind != VK_INTER || v->producer))
+                return diag_error(L->d, n, "output '%s' is already defined (duplicate output name)", pn->output[k]);
+            if (!v) v = ir_value_new(g, pn->output[k]);
+            if (!v) return diag_error(L->d, n, "out of memory");
+            v->producer = n;
+            n->outputs[k] = v;
+        }
+        for (size_t k = 0; k < pn->n_attribute; k++)
+            if (load_attr(L, n, pn->attribute[k])) return -1;
+    }
+    return 0;
+}
+
+/* -------------------------------------------------------------- model */
+
+static int load_model(Loader *L, const PbModel *m, const KilnOptions *o) {
+    Graph *g = L->g;
+    int opset = -1;
+    for (size_t i = 0; i < m->n_opset_import; i++) {
+        const char *dom = m->opset_import[i]->domain ? m->opset_import[i]->domain : "";
+        if (!*dom || !strcmp(dom, "ai.onnx")) opset = (int)m->opset_import[i]->version;
+    }
+    if (opset < 0 && m->n_opset_import == 0) opset = 1; /* IR version 1/2 files have no imports */
+    if (opset < 1) return diag_error(L->d, NULL, "no opset import for the default ONNX domain");
+    if (opset > KILN_MAX_OPSET)
+        return diag_error(L->d, NULL, "unsupported opset %d (from the future: kiln knows opsets 1..%d)", opset,
+                          KILN_MAX_OPSET);
+    g->opset = opset;
+    const PbGraph *pg = m->graph;
+    if (!pg) return diag_error(L->d, NULL, "the model has no graph");
+    for (size_t i = 0; i < pg->n_initializer; i++) {
+        const PbTensor *t = pg->initializer[i];
+        if (!t->name || !*t->name) return diag_error(L->d, NULL, "initializer #%zu has no name", i);
+        if (ir_value_find(g, t->name)) return diag_error(L->d, NULL, "initializer '%s' is defined twice", t->name);
+        Value *v = ir_value_new(g, t->name);
+        if (!v) return diag_error(L->d, NULL, "out of memory");
+        if (load_tensor(L, t, v, "initializer")) return -1;
+    }
+    if (pg->n_sparse_initializer) return diag_error(L->d, NULL, "unsupported: sparse initializers");
+    for (int i = 0; i < o->nshapes; i++) {
+        bool found = false;
+        for (size_t k = 0; k < pg->n_input; k++)
+            found |= pg->input[k]->name && !strcmp(pg->input[k]->name, o->shapes[i].name) &&
+                     !ir_value_find(g, o->shapes[i].name);
+        if (!found) return diag_error(L->d, NULL, "--shape: '%s' is not a graph input", o->shapes[i].name);
+    }
+    for (size_t i = 0; i < pg->n_input; i++)
+        if (load_input(L, pg->input[i], o)) return -1;
+    for (int i = 0; i < o->nfreeze; i++)
+        if (freeze_input(L, &o->freeze[i])) return -1;
+    if (load_nodes(L, pg)) return -1;
+    /* graph inputs in order (frozen and initializer-backed ones are constants now) */
+    g->inputs = calloc(pg->n_input + 1, sizeof(Value *));
+    g->outputs = calloc(pg->n_output + 1, sizeof(Value *));
+    if (!g->inputs || !g->outputs) return diag_error(L->d, NULL, "out of memory");
+    for (size_t i = 0; i < pg->n_input; i++) {
+        Value *v = ir_value_find(g, pg->input[i]->name ? pg->input[i]->name : "");
+        if (v && v->kind == VK_INPUT && v->input_index < 0) {
+            v->input_index = g->ninputs;
+            g->inputs[g->ninputs++] = v;
+        }
+    }
+    if (pg->n_output == 0) return diag_error(L->d, NULL, "the graph has no outputs");
+    for (size_t i = 0; i < pg->n_output; i++) {
+        const char *name = pg->output[i]->name ? pg->output[i]->name : "";
+        Value *v = ir_value_find(g, name);
+        if (!v) return diag_error(L->d, NULL, "graph output '%s' is not produced by any node", name);
+        for (int k = 0; k < g->noutputs; k++)
+            if (g->outputs[k] == v) return diag_error(L->d, NULL, "graph output '%s' is listed twice", name);
+        v->output_index = g->noutputs;
+        g->outputs[g->noutputs++] = v;
+    }
+    return 0;
+}
+
+Graph *onnx_load(const char *path, const KilnOptions *o, Diag *d) {
+    void *buf = NULL;
+    size_t len = 0;
+    char err[512];
+    if (krt_read_file(path, &buf, &len, err, sizeof err)) {
+        diag_error(d, NULL, "%s", err);
+        return NULL;
+    }
+    PbModel *m = kiln_onnx__model__unpack(NULL, len, buf);
+    free(buf);
+    if (!m) {
+        diag_error(d, NULL, "not a valid ONNX model (protobuf decoding failed: truncated or corrupt file)");
+        return NULL;
+    }
+    Loader L = {.d = d, .path = path};
+    char *tmp = strdup(path);
+    char *slash = tmp ? strrchr(tmp, '/') : NULL;
+    if (slash) *slash = 0;
+    L.dir = tmp ? realpath(slash ? (*tmp ? tmp : "/") : ".", NULL) : NULL;
+    free(tmp);
+    L.g = ir_graph_new(o->name, path);
+    if (!L.dir || !L.g) {
+        diag_error(d, NULL, "cannot resolve the model's folder or out of memory");
+        ir_graph_free(L.g);
+        free(L.dir);
+        kiln_onnx__model__free_unpacked(m, NULL);
+        return NULL;
+    }
+    int rc = load_model(&L, m, o);
+    kiln_onnx__model__free_unpacked(m, NULL);
+    free(L.dir);
+    if (rc) {
+        ir_graph_free(L.g);
+        return NULL;
+    }
+    return L.g;
+}

@@ -1,0 +1,59 @@
+/*
+ * kiln.h - the compiler's public API: what main.c (and any embedder of the
+ * compiler library) calls. One call compiles one model file into a folder.
+ */
+#ifndef KILN_H
+#define KILN_H
+
+#include <stdint.h>
+
+#include "ir.h"
+
+#define KILN_MAX_BINDINGS 64
+#define KILN_MAX_OPSET 22   /* newest default-domain opset kiln knows */
+
+typedef struct KilnShape {      /* --shape NAME=1x3x224x224 */
+    const char *name;
+    int rank;
+    int64_t dims[KILN_MAX_RANK];
+} KilnShape;
+
+typedef struct KilnFreeze {     /* --freeze NAME=FILE (.npy or .pb): input becomes a constant */
+    const char *name;
+    const char *file;
+} KilnFreeze;
+
+typedef struct KilnOptions {
+    const char *name;           /* C identifier prefix; default from the file name */
+    const char *outdir;         /* output folder (created; written only on success) */
+    int exe;                    /* also write main.c, runtime, Makefile, CMakeLists.txt */
+    int opt_level;              /* 0: no optional passes; 1 (default): all */
+    const char *dump_after;     /* pass name or "all": print IR after it (to dump_file) */
+    FILE *dump_file;            /* where dumps go (main.c passes stdout) */
+    int verify_each;            /* run ir_verify between passes */
+    const char *dump_kg;        /* write the final IR as .kg (+ .bin weights) to this path */
+    int nshapes;
+    KilnShape shapes[KILN_MAX_BINDINGS];
+    int nfreeze;
+    KilnFreeze freeze[KILN_MAX_BINDINGS];
+} KilnOptions;
+
+void kiln_options_init(KilnOptions *o);
+
+/* Load (ONNX or .kg by extension), bind, infer and fold. NULL on error. */
+Graph *kiln_load(const char *path, const KilnOptions *o, Diag *d);
+/* Run the pass pipeline (honours opt_level, dump_after, verify_each). */
+int kiln_optimize(Graph *g, const KilnOptions *o, Diag *d);
+/* Whole compile: load, optimize, plan, emit, write o->outdir. */
+int kiln_compile(const char *path, const KilnOptions *o, Diag *d);
+/* Print the `kiln inspect` report. */
+int kiln_inspect(const char *path, const KilnOptions *o, FILE *out, Diag *d);
+
+/* `kiln run`: compile with --exe into a temporary folder, build, run on the
+ * inputs writing outputs to outdir (may be NULL), clean up. */
+int kiln_run(const char *model, int ninputs, char **inputs, const char *outdir, const KilnOptions *o, Diag *d);
+
+/* The frontends. */
+Graph *onnx_load(const char *path, const KilnOptions *o, Diag *d);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * memplan.c - the memory planner: weights-blob offsets for constants, and
+ * arena offsets for intermediates from their live ranges over the schedule.
+ *
+ * Liveness: a tensor is live from the step of its producer to the step of
+ * its last consumer (inclusive), so a node's inputs and outputs never share
+ * bytes. Placement: tensors in decreasing size order, each at the lowest
+ * 64-byte-aligned offset that overlaps no already placed tensor with an
+ * intersecting live range (best fit among the gaps). Graph inputs and
+ * outputs live in the caller's buffers, never in the arena.
+ *
+ * Reports: arena size, weights size, the lower bound (largest total of live
+ * bytes at one step) and the sum of all intermediates.
+ */
+#include <stdlib.h>
+
+#include "ir.h"
+
+#define ALIGN 64
+static int64_t align_up(int64_t x) { return (x + ALIGN - 1) & ~(int64_t)(ALIGN - 1); }
+
+typedef struct Interval {
+    Value *v;
+    int first, last;     /* schedule steps */
+    int64_t size;        /* aligned bytes */
+} Interval;
+
+static int by_size_desc(const void *pa, const void *pb) {
+    const Interval *a = pa, *b = pb;
+    if (a->size != b->size) return a->size < b->size ? 1 : -1;
+    return a->v->id - b->v->id; /* deterministic tie-break */
+}
+
+static int by_offset(const void *pa, const void *pb) {
+    const Interval *a = *(Interval *const *)pa, *b = *(Interval *const *)pb;
+    if (a->v->offset != b->v->offset) return a->v->offset < b->v->offset ? -1 : 1;
+    return a->v->id - b->v->id;
+}
+
+static bool in_arena(const Value *v) { return v->kind == VK_INTER && v->output_index < 0; }
+
+int pass_memplan(Graph *g, Diag *d) {
+    ir_recount(g);
+    /* weights: every constant something reads, or a graph output */
+    int64_t woff = 0;
+    for (int i = 0; i < g->nvalues; i++) {
+        Value *v = g->values[i];
+        v->offset = -1;
+        if (v->kind != VK_CONST || (v->nuses == 0 && v->output_index < 0)) continue;
+        v->offset = woff;
+        woff = align_up(woff + (int64_t)value_bytes(v));
+    }
+    g->weights_size = woff;
+
+    Interval *iv = calloc((size_t)g->nvalues + 1, sizeof *iv);
+    Interval **placed = calloc((size_t)g->nvalues + 1, sizeof *placed);
+    int64_t *live = calloc((size_t)g->nnodes + 1, sizeof *live);
+    if (!iv || !placed || !live) {
+        free(iv); free(placed); free(live);
+        return diag_error(d, NULL, "out of memory in the memory planner");
+    }
+    int *first = malloc(sizeof(int) * ((size_t)g->nvalues + 1));
+    int *last = malloc(sizeof(int) * ((size_t)g->nvalues + 1));
+    if (!first || !last) {
+        free(iv); free(placed); free(live); free(first); free(last);
+        return diag_error(d, NULL, "out of memory in the memory planner");
+    }
+    for (int i = 0; i < g->nvalues; i++) first[i] = last[i] = -1;
+    for (int s = 0; s < g->nnodes; s++) {
+        Node *n = g->nodes[s];
+        for (int k = 0; k < n->noutputs; k++)
+            if (n->outputs[k]) first[n->outputs[k]->id] = last[n->outputs[k]->id] = s;
+        for (int k = 0; k < n->ninputs; k++)
+            if (n->inputs[k]) last[n->inputs[k]->id] = s;
+    }
+    int count = 0;
+    g->sum_intermediates = 0;
+    for (int i = 0; i < g->nvalues; i++) {
+        Value *v = g->values[i];
+        if (!in_arena(v) || first[i] < 0) continue;
+        Interval *t = &iv[count++];
+        t->v = v;
+        t->first = first[i];
+        t->last = last[i];
+        t->size = align_up((int64_t)value_bytes(v));
+        g->sum_intermediates += t->size;
+        for (int s = t->first; s <= t->last; s++) live[s] += t->size;
+    }
+    g->lower_bound = 0;
+    for (int s = 0; s < g->nnodes; s++)
+        if (live[s] > g->lower_bound) g->lower_bound = live[s];
+
+    qsort(iv, (size_t)count, sizeof *iv, by_size_desc);
+    int nplaced = 0;
+    int64_t arena = 0;
+    Interval **conf = calloc((size_t)count + 1, sizeof *conf);
+    if (!conf) {
+        free(iv); free(placed); free(live); free(first); free(last);
+        return diag_error(d, NULL, "out of memory in the memory planner");
+    }
+    for (int i = 0; i < count; i++) {
+        Interval *t = &iv[i];
+        int nc = 0;
+        for (int j = 0; j < nplaced; j++)
+            if (placed[j]->first <= t->last && t->first <= placed[j]->last) conf[nc++] = placed[j];
+        qsort(conf, (size_t)nc, sizeof *conf, by_offset);
+        /* best fit: the smallest gap between conflicting tensors that holds t */
+        int64_t best = -1, best_gap = INT64_MAX, cur = 0;
+        for (int j = 0; j < nc; j++) {
+            int64_t gap = conf[j]->v->offset - cur;
+            if (gap >= t->size && gap < best_gap) {
+                best = cur;
+                best_gap = gap;
+            }
+            int64_t e = conf[j]->v->offset + conf[j]->size;
+            if (e > cur) cur = e;
+        }
+        if (best < 0) best = cur; /* no gap fits: above everything it conflicts with */
+        t->v->offset = best;
+        if (best + t->size > arena) arena = best + t->size;
+        placed[nplaced++] = t;
+    }
+    g->arena_size = arena;
+    free(conf);
+    free(iv);
+    free(placed);
+    free(live);
+    free(first);
+    free(last);
+    return 0;
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# run_golden.sh KILN [--update] - golden test of a generated header, plus
+# determinism (two compiles give byte-identical files) and a warning-free
+# build of the generated model with gcc and clang at -Wall -Wextra
+# -Wconversion -Werror. `--update` rewrites tests/golden/tiny.h.
+set -euo pipefail
+KILN=$1
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0; fail=0
+check() { if "$@"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAILED: $*"; fi; }
+
+python3 "$here/make_tiny.py" "$work/tiny.onnx"
+"$KILN" compile "$work/tiny.onnx" -o "$work/a" --name tiny --exe
+"$KILN" compile "$work/tiny.onnx" -o "$work/b" --name tiny --exe
+if [ "${2:-}" = "--update" ]; then
+  cp "$work/a/tiny.h" "$here/tiny.h"
+  echo "updated $here/tiny.h"
+  exit 0
+fi
+check diff "$work/a/tiny.h" "$here/tiny.h"
+check diff -r "$work/a" "$work/b"
+for cc in gcc clang; do
+  check $cc -std=c11 -Wall -Wextra -Wconversion -Wshadow -Werror -c "$work/a/tiny.c" -o "$work/tiny_$cc.o"
+done
+echo "golden tests: $pass passed, $fail failed"
+[ "$fail" = 0 ]
