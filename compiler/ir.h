@@ -100,6 +100,9 @@ typedef struct Value {
     int64_t offset;              /* arena (VK_INTER) or weights-blob (VK_CONST) byte offset; -1 unset */
     int alias_of;                /* value id this one is a view of (Reshape as view), -1 if none */
     const char *seed_spec;       /* text format: "seeded(...)" init spec, kept for dumps; else NULL */
+    int dyn_axis;                /* -1, or the axis whose extent is only a capacity (NonZero, NMS) */
+    struct Value *count;         /* dyn_axis >= 0: int64 scalar holding the valid extent at run time */
+    int count_slot;              /* graph output with dyn_axis: index of its count in outputs[] */
 } Value;
 
 int64_t value_numel(const Value *v);   /* product of dims (1 for rank 0) */
@@ -165,6 +168,7 @@ typedef struct Graph {
     int nnodes, cap_nodes;
     Node **nodes;               /* topological order after ir_toposort */
     int ninputs, noutputs;
+    int ncounts;                /* graph outputs with a dynamic extent (count slots after outputs) */
     Value **inputs;             /* graph inputs in order (non-initializer) */
     Value **outputs;            /* graph outputs in order */
     int opset;                  /* default-domain opset version */
@@ -197,6 +201,10 @@ int ir_infer_node(Graph *g, Node *n, Diag *d);
  * above the inline limit are printed as blob(offset, bytes) against offsets
  * the caller assigned in value->offset. */
 int ir_dump(Graph *g, FILE *f);
+/* Output k of n has a data-dependent extent along `axis`: its dims hold a
+ * compile-time capacity, and a hidden int64 scalar output appended to n
+ * receives the valid extent at run time. Idempotent across re-inference. */
+int ir_add_count_output(Graph *g, Node *n, int k, int axis, Diag *d);
 /* Make a value constant with freshly allocated storage (arena). */
 void *ir_make_const(Graph *g, Value *v, DType t, int rank, const int64_t *dims);
 

@@ -10,7 +10,7 @@
 #include "ir.h"
 
 #define KILN_MAX_BINDINGS 64
-#define KILN_MAX_OPSET 22   /* newest default-domain opset kiln knows */
+#define KILN_MAX_OPSET 28   /* newest default-domain opset kiln knows (onnx 1.23) */
 
 typedef struct KilnShape {      /* --shape NAME=1x3x224x224 */
     const char *name;

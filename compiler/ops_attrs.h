@@ -12,6 +12,11 @@
 #include "attrs/conv.h"
 #include "attrs/reduce.h"
 #include "attrs/shape.h"
+#include "attrs/dense.h"
+#include "attrs/norm.h"
+#include "attrs/index.h"
+#include "attrs/detect.h"
+#include "attrs/logic.h"
 
 typedef union OpAttrs {
     UnaryAttrs unary;     /* ops_unary.c */
@@ -19,6 +24,11 @@ typedef union OpAttrs {
     ConvAttrs conv;       /* ops_conv.c */
     ReduceAttrs reduce;   /* ops_reduce.c */
     ShapeAttrs shape;     /* ops_shape.c */
+    DenseAttrs dense;     /* ops_dense.c */
+    NormAttrs norm;      /* ops_norm.c */
+    IndexAttrs index;     /* ops_index.c */
+    DetectAttrs detect;    /* ops_detect.c */
+    LogicAttrs logic;     /* ops_logic.c */
 } OpAttrs;
 
 #endif

@@ -434,7 +434,11 @@ int conv_infer(Graph *g, Node *n, Diag *d) {
             return diag_error(d, n, "input 0 ('%s') has rank %d, expected at least 3 (N, C, spatial...)",
                               x->name, x->rank);
         int64_t dims[KILN_MAX_RANK];
-        for (int i = 0; i < x->rank; i++) dims[i] = i < 2 ? x->dims[i] : 1;
+        for (int i = 0; i < x->rank; i++) {
+            if (i >= 2 && x->dims[i] == 0)
+                return diag_error(d, n, "input 0 ('%s') has an empty spatial dimension %d", x->name, i);
+            dims[i] = i < 2 ? x->dims[i] : 1;
+        }
         return set_output(n, 0, x->dtype, x->rank, dims, d);
     }
     case OP_BATCH_NORM:

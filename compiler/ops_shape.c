@@ -394,9 +394,11 @@ static int infer_squeeze(Node *n, Diag *d)
     int na = squeeze_axes(n, axes, d);
     if (na == -1)
         return -1;
-    if (na == -2) {
+    if (na == -2 || na == 0) {
+        /* No axes (or an empty list, as onnxruntime reads it): every 1 goes. */
         for (int k = 0; k < x->rank; k++)
             drop[k] = x->dims[k] == 1;
+        na = 0;
     }
     for (int i = 0; i < na; i++) {
         int ax;

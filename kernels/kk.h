@@ -35,5 +35,10 @@ enum {
 #include "kk_conv.h"
 #include "kk_reduce.h"
 #include "kk_shape.h"
+#include "kk_dense.h"
+#include "kk_norm.h"
+#include "kk_index.h"
+#include "kk_detect.h"
+#include "kk_logic.h"
 
 #endif

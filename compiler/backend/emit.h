@@ -22,6 +22,11 @@ typedef enum KernelFile {
     KKF_CONV,        /* kernels/ref/conv.c */
     KKF_REDUCE,      /* kernels/ref/reduce.c */
     KKF_SHAPE,       /* kernels/ref/shape.c */
+    KKF_DENSE,     /* kernels/ref/dense.c */
+    KKF_NORM,      /* kernels/ref/norm.c */
+    KKF_INDEX,     /* kernels/ref/index.c */
+    KKF_DETECT,    /* kernels/ref/detect.c */
+    KKF_LOGIC,     /* kernels/ref/logic.c */
     KKF_COUNT_
 } KernelFile;
 

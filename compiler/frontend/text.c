@@ -1165,6 +1165,7 @@ static int statement(Parser *p) {
  * folds constants, which must not happen to the graph handed back) and
  * compare every annotated output. */
 static int check_annotations(Parser *p) {
+    if (!p->nann) return 0;
     Graph *g = p->g, *c = ir_graph_new(g->name, g->path);
     int rc = 0;
     if (!c) return perr_at(p, p->tok.line, p->tok.col, "out of memory");

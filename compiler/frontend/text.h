@@ -18,7 +18,7 @@
 #define KG_VERSION 1             /* the only format version this kiln reads and writes */
 #define KG_INLINE_MAX 16         /* constants up to this many elements are dumped inline */
 #define KG_WEIGHTS_ALIGN 64      /* sidecar offsets assigned by ir_dump_weights */
-#define KG_SEEDED_MAX ((int64_t)1 << 26)  /* most elements a seeded(...) constant may have */
+#define KG_SEEDED_MAX ((int64_t)1 << 24)  /* most elements a seeded(...) constant may have */
 #define KG_FILE_MAX ((size_t)1 << 30)     /* largest .kg file read */
 
 /* Read a .kg file. name (may be NULL) overrides the header's graph name.

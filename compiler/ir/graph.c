@@ -102,6 +102,8 @@ Value *ir_value_new(Graph *g, const char *name) {
     v->output_index = v->input_index = -1;
     v->offset = -1;
     v->alias_of = -1;
+    v->dyn_axis = -1;
+    v->count_slot = -1;
     if (index_put(g->index, v)) return NULL;
     g->values[g->nvalues++] = v;
     return v;
@@ -146,6 +148,26 @@ Attr *ir_attr_set(Graph *g, Node *n, const char *name, AttrType type) {
     }
     a->type = type;
     return a;
+}
+
+int ir_add_count_output(Graph *g, Node *n, int k, int axis, Diag *d) {
+    Value *v = k < n->noutputs ? n->outputs[k] : NULL;
+    if (!v) return 0; /* omitted optional output */
+    if (axis < 0 || axis >= v->rank) return diag_internal(d, "node '%s': bad dynamic axis %d", n->name, axis);
+    v->dyn_axis = axis;
+    if (v->count) {
+        for (int j = 0; j < n->noutputs; j++)
+            if (n->outputs[j] == v->count) return 0;
+    }
+    if (n->noutputs >= KILN_MAX_OUT) return diag_error(d, n, "unsupported: too many outputs");
+    Value *c = v->count ? v->count : ir_value_new(g, arena_printf(&g->arena, "%s:count", v->name));
+    if (!c) return diag_error(d, n, "out of memory");
+    c->dtype = DT_I64;
+    c->rank = 0;
+    c->producer = n;
+    v->count = c;
+    n->outputs[n->noutputs++] = c;
+    return 0;
 }
 
 void *ir_make_const(Graph *g, Value *v, DType t, int rank, const int64_t *dims) {

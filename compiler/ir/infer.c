@@ -47,6 +47,26 @@ static int fold_node(Graph *g, Node *n, Diag *d) {
         if (!out[k]) return diag_error(d, n, "out of memory folding a constant");
     }
     if (op_table[n->op].exec(n, in, out, d)) return -1;
+    /* a folded dynamic extent is known now: keep only the valid rows */
+    for (int k = 0; k < n->noutputs; k++) {
+        Value *v = n->outputs[k];
+        if (!v || v->dyn_axis < 0 || !v->count) continue;
+        int cslot = -1;
+        for (int j = 0; j < n->noutputs; j++)
+            if (n->outputs[j] == v->count) cslot = j;
+        if (cslot < 0) return diag_internal(d, "node '%s': count output missing", n->name);
+        int64_t cnt = *(const int64_t *)out[cslot], cap = v->dims[v->dyn_axis];
+        if (cnt < 0 || cnt > cap) return diag_error(d, n, "kernel reported %lld valid rows of %lld", (long long)cnt, (long long)cap);
+        int64_t outer = 1, inner = (int64_t)dtype_size(v->dtype);
+        for (int i = 0; i < v->dyn_axis; i++) outer *= v->dims[i];
+        for (int i = v->dyn_axis + 1; i < v->rank; i++) inner *= v->dims[i];
+        unsigned char *p = out[k];
+        for (int64_t o = 0; o < outer; o++)
+            memmove(p + o * cnt * inner, p + o * cap * inner, (size_t)(cnt * inner));
+        v->dims[v->dyn_axis] = cnt;
+        v->dyn_axis = -1;
+        v->count = NULL;
+    }
     for (int k = 0; k < n->noutputs; k++) {
         Value *v = n->outputs[k];
         if (!v) continue;

@@ -39,8 +39,22 @@ static int by_offset(const void *pa, const void *pb) {
 
 static bool in_arena(const Value *v) { return v->kind == VK_INTER && v->output_index < 0; }
 
+/* A graph output whose extent is dynamic reports its count to the caller
+ * through outputs[NUM_OUTPUTS + j]: its count value is a graph-visible slot. */
+static void assign_count_slots(Graph *g) {
+    g->ncounts = 0;
+    for (int k = 0; k < g->noutputs; k++) {
+        Value *v = g->outputs[k];
+        v->count_slot = -1;
+        if (v->dyn_axis < 0 || !v->count) continue;
+        v->count_slot = g->noutputs + g->ncounts++;
+        v->count->output_index = v->count_slot;
+    }
+}
+
 int pass_memplan(Graph *g, Diag *d) {
     ir_recount(g);
+    assign_count_slots(g);
     /* weights: every constant something reads, or a graph output */
     int64_t woff = 0;
     for (int i = 0; i < g->nvalues; i++) {

@@ -275,6 +275,7 @@ KK_AVGPOOL_DEF(f64, double)
 
 /* ------------------------------------------------ Global average / max */
 
+/* plane >= 1 (the compiler rejects empty spatial dimensions). */
 #define KK_GLOBALPOOL_DEF(SFX, T)                                                                  \
     KK_API void kk_global_avgpool_##SFX(const T *x, T *y, int64_t nc, int64_t plane) {             \
         for (int64_t p = 0; p < nc; p++) {                                                         \

@@ -63,7 +63,7 @@ KK_API void kk_strided_copy(const void *x, void *y, int rank, const int64_t *out
 {
     int64_t dims[KK_MAX_RANK], str[KK_MAX_RANK], idx[KK_MAX_RANK];
     const int64_t es = (int64_t)elsize;
-    const unsigned char *src = (const unsigned char *)x + in_offset * es;
+    const unsigned char *src;
     unsigned char *dst = (unsigned char *)y;
     int r = 0;
 
@@ -71,7 +71,8 @@ KK_API void kk_strided_copy(const void *x, void *y, int rank, const int64_t *out
         return;
     for (int k = 0; k < rank; k++)
         if (out_dims[k] == 0)
-            return;
+            return;     /* nothing to write; x may even be NULL */
+    src = (const unsigned char *)x + in_offset * es;
     /* Drop size-1 dims and merge a dim into its outer neighbour when the
      * two walk memory as one (outer stride == inner stride * inner size):
      * fewer, longer runs for the inner loop. */

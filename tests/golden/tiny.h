@@ -21,6 +21,9 @@ extern "C" {
 #define tiny_ALIGN 64
 #define tiny_NUM_INPUTS 1
 #define tiny_NUM_OUTPUTS 1
+/* outputs with a data-dependent extent (NonZero, NMS): run writes each one's valid
+ * count (int64) to outputs[NUM_OUTPUTS + j]; outputs[] has NUM_OUTPUTS + NUM_COUNTS entries */
+#define tiny_NUM_COUNTS 0
 
 #define tiny_INPUT_0_SIZE 50
 #define tiny_INPUT_0_RANK 4
@@ -44,7 +47,9 @@ typedef struct tiny_tensor_info {
     int dtype;
     int rank;
     int64_t dims[8];
-    size_t size;
+    size_t size;        /* elements (the capacity for a dynamic extent) */
+    int dyn_axis;       /* -1, or the axis whose valid extent is counted at run time */
+    int count_slot;     /* dyn_axis >= 0: outputs[count_slot] receives the count (int64) */
 } tiny_tensor_info;
 
 extern const tiny_tensor_info tiny_input_info[];

@@ -129,6 +129,7 @@ class Runner:
             shutil.rmtree(outdir, ignore_errors=True)
             t = time.time()
             rc, out, err = kilntest.run(cmd, timeout=self.args.timeout)
+            err = err.replace(case + os.sep, "")  # "model.onnx: node ..." reads better
             r["t_compile"] = r.get("t_compile", 0.0) + time.time() - t
             r["frozen"] = sorted(freeze)
             if rc == 0:

@@ -100,6 +100,9 @@ static void emit_io_macros(Emitter *e, const char *P, const char *kind, int k, c
     emit(e, "#define %s_%s_%d_SHAPE ", P, kind, k);
     emit_i64s(e, v->dims, v->rank);
     emit(e, "\n#define %s_%s_%d_DTYPE %d /* %s */\n", P, kind, k, (int)v->dtype, dtype_name(v->dtype));
+    if (v->dyn_axis >= 0)
+        emit(e, "#define %s_%s_%d_DYN_AXIS %d /* extent is a capacity; the valid count goes to outputs[%d] */\n",
+             P, kind, k, v->dyn_axis, v->count_slot);
 }
 
 static void emit_header(Emitter *e, Graph *g) {
@@ -116,13 +119,19 @@ static void emit_header(Emitter *e, Graph *g) {
     emit(e, "#define %s_ARENA_SIZE ((size_t)%lld)\n", P, (long long)g->arena_size);
     emit(e, "#define %s_WEIGHTS_SIZE ((size_t)%lld)\n", P, (long long)g->weights_size);
     emit(e, "#define %s_ALIGN 64\n", P);
-    emit(e, "#define %s_NUM_INPUTS %d\n#define %s_NUM_OUTPUTS %d\n\n", P, g->ninputs, P, g->noutputs);
+    emit(e, "#define %s_NUM_INPUTS %d\n#define %s_NUM_OUTPUTS %d\n", P, g->ninputs, P, g->noutputs);
+    emit(e, "/* outputs with a data-dependent extent (NonZero, NMS): run writes each one's valid\n"
+            " * count (int64) to outputs[NUM_OUTPUTS + j]; outputs[] has NUM_OUTPUTS + NUM_COUNTS entries */\n");
+    emit(e, "#define %s_NUM_COUNTS %d\n\n", P, g->ncounts);
     for (int i = 0; i < g->ninputs; i++) emit_io_macros(e, P, "INPUT", i, g->inputs[i]);
     for (int i = 0; i < g->noutputs; i++) emit_io_macros(e, P, "OUTPUT", i, g->outputs[i]);
     emit(e, "\nenum {\n    %s_OK = 0,\n    %s_ERR_NULL = 1,\n    %s_ERR_ARENA_SIZE = 2,\n"
             "    %s_ERR_ALIGN = 3,\n    %s_ERR_WEIGHTS = 4\n};\n\n", P, P, P, P, P);
     emit(e, "typedef struct %s_tensor_info {\n    const char *name;\n    int dtype;\n    int rank;\n"
-            "    int64_t dims[8];\n    size_t size;\n} %s_tensor_info;\n\n", P, P);
+            "    int64_t dims[8];\n    size_t size;        /* elements (the capacity for a dynamic extent) */\n"
+            "    int dyn_axis;       /* -1, or the axis whose valid extent is counted at run time */\n"
+            "    int count_slot;     /* dyn_axis >= 0: outputs[count_slot] receives the count (int64) */\n"
+            "} %s_tensor_info;\n\n", P, P);
     emit(e, "extern const %s_tensor_info %s_input_info[];\nextern const %s_tensor_info %s_output_info[];\n", P, P,
          P, P);
     emit(e, "extern const unsigned char %s_weights_blob[];\n\n", P);
@@ -140,7 +149,9 @@ static void emit_header(Emitter *e, Graph *g) {
 static const char *const kernel_files[KKF_COUNT_][2] = {
     [KKF_UNARY] = {"kk_unary.h", "ref/unary.c"},    [KKF_BINARY] = {"kk_binary.h", "ref/binary.c"},
     [KKF_CONV] = {"kk_conv.h", "ref/conv.c"},       [KKF_REDUCE] = {"kk_reduce.h", "ref/reduce.c"},
-    [KKF_SHAPE] = {"kk_shape.h", "ref/shape.c"},
+    [KKF_SHAPE] = {"kk_shape.h", "ref/shape.c"},       [KKF_DENSE] = {"kk_dense.h", "ref/dense.c"},
+    [KKF_NORM] = {"kk_norm.h", "ref/norm.c"},          [KKF_INDEX] = {"kk_index.h", "ref/index.c"},
+    [KKF_DETECT] = {"kk_detect.h", "ref/detect.c"},    [KKF_LOGIC] = {"kk_logic.h", "ref/logic.c"},
 };
 
 /* Paste one embedded kernel file, dropping its #include "kk..." lines (the
@@ -247,9 +258,9 @@ static void emit_info_table(Emitter *e, const char *P, const char *which, Value 
         emit_cstring(e, v->name);
         emit(e, ", %d, %d, ", (int)v->dtype, v->rank);
         emit_i64s(e, v->dims, v->rank);
-        emit(e, ", %lld},\n", (long long)value_numel(v));
+        emit(e, ", %lld, %d, %d},\n", (long long)value_numel(v), v->dyn_axis, v->count_slot);
     }
-    emit(e, "    {0, 0, 0, {0}, 0}\n};\n\n");
+    emit(e, "    {0, 0, 0, {0}, 0, -1, -1}\n};\n\n");
 }
 
 static void emit_api(Emitter *e, Graph *g) {
@@ -257,24 +268,31 @@ static void emit_api(Emitter *e, Graph *g) {
     emit_info_table(e, P, "input", g->inputs, g->ninputs);
     emit_info_table(e, P, "output", g->outputs, g->noutputs);
     emit(e, "int %s_init(%s_ctx *ctx, void *arena, size_t arena_size, const void *weights) {\n", P, P);
+    /* sizes are known here: emit only the checks that can fail (a check of
+     * a zero size would be a tautology that -Wtype-limits rejects) */
     emit(e, "    if (!ctx) return %s_ERR_NULL;\n", P);
-    emit(e, "    if (arena_size < %s_ARENA_SIZE) return %s_ERR_ARENA_SIZE;\n", P, P);
-    emit(e, "    if (%s_ARENA_SIZE > 0 && !arena) return %s_ERR_NULL;\n", P, P);
+    if (g->arena_size > 0) {
+        emit(e, "    if (arena_size < %s_ARENA_SIZE) return %s_ERR_ARENA_SIZE;\n", P, P);
+        emit(e, "    if (!arena) return %s_ERR_NULL;\n", P);
+    } else {
+        emit(e, "    (void)arena_size;\n");
+    }
     emit(e, "    if ((uintptr_t)arena %% %s_ALIGN != 0) return %s_ERR_ALIGN;\n", P, P);
-    emit(e, "    if (%s_WEIGHTS_SIZE > 0 && !weights) return %s_ERR_WEIGHTS;\n", P, P);
+    if (g->weights_size > 0) emit(e, "    if (!weights) return %s_ERR_WEIGHTS;\n", P);
     emit(e, "    if ((uintptr_t)weights %% %s_ALIGN != 0) return %s_ERR_ALIGN;\n", P, P);
     emit(e, "    ctx->arena = (unsigned char *)arena;\n    ctx->weights = (const unsigned char *)weights;\n");
     emit(e, "    return %s_OK;\n}\n\n", P);
     emit(e, "int %s_run(const %s_ctx *ctx, const void *const inputs[], void *const outputs[]) {\n", P, P);
     e->indent++;
-    emit(e, "if (!ctx || (%s_ARENA_SIZE > 0 && !ctx->arena) || (%s_WEIGHTS_SIZE > 0 && !ctx->weights))\n"
-            "    return %s_ERR_NULL;\n", P, P, P);
+    emit(e, "if (!ctx%s%s)\n    return %s_ERR_NULL;\n", g->arena_size > 0 ? " || !ctx->arena" : "",
+         g->weights_size > 0 ? " || !ctx->weights" : "", P);
+    emit(e, "(void)inputs;\n");
     if (g->ninputs) {
         emit(e, "if (!inputs) return %s_ERR_NULL;\n", P);
         emit(e, "for (int i = 0; i < %s_NUM_INPUTS; i++)\n    if (!inputs[i]) return %s_ERR_NULL;\n", P, P);
     }
     emit(e, "if (!outputs) return %s_ERR_NULL;\n", P);
-    emit(e, "for (int i = 0; i < %s_NUM_OUTPUTS; i++)\n    if (!outputs[i]) return %s_ERR_NULL;\n", P, P);
+    emit(e, "for (int i = 0; i < %s_NUM_OUTPUTS + %s_NUM_COUNTS; i++)\n    if (!outputs[i]) return %s_ERR_NULL;\n", P, P, P);
     emit(e, "const unsigned char *w = ctx->weights;\nunsigned char *a = ctx->arena;\n(void)w;\n(void)a;\n");
     for (int s = 0; s < g->nnodes; s++) emit(e, "%s_node%d(w, a, inputs, outputs);\n", P, s);
     /* outputs that no node writes: constants and pass-through inputs */
