@@ -100,9 +100,17 @@ static int is_in(DType t, const DType *list) {
     return 0;
 }
 
-/* Name of an ONNX type code that may lie outside DType (float8, int4, ...). */
+/* Name of an ONNX type code, including those outside DType (float8, int4,
+ * ...), for messages; NULL if unknown. */
 static const char *any_type_name(int64_t t) {
-    return t > 0 && t < DT_COUNT_ && dtype_size((DType)t) ? dtype_name((DType)t) : NULL;
+    static const char *const onnx_only[] = {
+        [DT_STRING] = "string", [14] = "complex64", [15] = "complex128", [17] = "float8e4m3fn",
+        [18] = "float8e4m3fnuz", [19] = "float8e5m2", [20] = "float8e5m2fnuz", [21] = "uint4",
+        [22] = "int4", [23] = "float4e2m1", [24] = "float8e8m0", [25] = "uint2", [26] = "int2",
+    };
+    if (t > 0 && t < DT_COUNT_ && dtype_size((DType)t)) return dtype_name((DType)t);
+    if (t > 0 && t < (int64_t)(sizeof onnx_only / sizeof onnx_only[0])) return onnx_only[t];
+    return NULL;
 }
 
 /* --------------------------------------------------------------- parse */
@@ -143,10 +151,9 @@ int unary_parse(Graph *g, Node *n, Diag *d) {
         if (err) break;
         if (to < 0) return diag_error(d, n, "missing required attribute 'to'");
         const char *name = any_type_name(to);
-        if (to >= DT_COUNT_ || !is_in((DType)to, T_ALL)) {
-            if (name) return diag_error(d, n, "unsupported Cast target dtype %s", name);
-            return diag_error(d, n, "unsupported Cast target dtype (ONNX type %lld)", (long long)to);
-        }
+        if (to >= DT_COUNT_ || !is_in((DType)to, T_ALL))
+            return diag_error(d, n, "unsupported Cast target dtype %s (ONNX type %lld)", name ? name : "unknown",
+                              (long long)to);
         a->to = (int)to;
         break;
     }

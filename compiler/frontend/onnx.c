@@ -319,12 +319,122 @@ static Value *value_for(Loader *L, const char *name) {
     return v ? v : ir_value_new(L->g, name);
 }
 
-static int load_nodes(Loader *L, const PbGraph *pg) {
+static int load_node_list(Loader *L, const PbNode *const *nodes, size_t count, int *badp);
+
+/* ------------------------------------------------- local functions */
+
+/* The model's nodes with every call of a model-local function (FunctionProto,
+ * as the newer PyTorch exporter writes) replaced by the function's body:
+ * formal inputs/outputs renamed to the call's, internal values prefixed with
+ * the call's name, attribute references resolved from the call (or the
+ * function's defaults). Copies live in the graph's arena. */
+typedef struct NodeList {
+    const PbNode **v;
+    size_t n, cap;
+} NodeList;
+
+#define MAX_INLINE_DEPTH 16
+
+static const KilnOnnx__Function *find_function(const PbModel *m, const PbNode *pn) {
+    const char *dom = pn->domain ? pn->domain : "";
+    for (size_t i = 0; i < m->n_functions; i++) {
+        const KilnOnnx__Function *f = m->functions[i];
+        if (f->name && pn->op_type && !strcmp(f->name, pn->op_type) && !strcmp(f->domain ? f->domain : "", dom))
+            return f;
+    }
+    return NULL;
+}
+
+static int list_push(NodeList *l, const PbNode *pn) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        const PbNode **v = realloc(l->v, cap * sizeof *v);
+        if (!v) return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = pn;
+    return 0;
+}
+
+static const char *map_name(Loader *L, const KilnOnnx__Function *f, const PbNode *call, const char *prefix,
+                            const char *name) {
+    if (!name || !*name) return "";
+    for (size_t i = 0; i < f->n_input; i++)
+        if (!strcmp(f->input[i], name)) return i < call->n_input ? call->input[i] : "";
+    for (size_t i = 0; i < f->n_output; i++)
+        if (!strcmp(f->output[i], name)) return i < call->n_output ? call->output[i] : "";
+    return arena_printf(&L->g->arena, "%s/%s", prefix, name);
+}
+
+static const PbAttr *resolve_attr(const KilnOnnx__Function *f, const PbNode *call, const PbAttr *a) {
+    if (!a->ref_attr_name) return a;
+    for (size_t i = 0; i < call->n_attribute; i++)
+        if (call->attribute[i]->name && !strcmp(call->attribute[i]->name, a->ref_attr_name)) return call->attribute[i];
+    for (size_t i = 0; i < f->n_attribute_proto; i++)
+        if (f->attribute_proto[i]->name && !strcmp(f->attribute_proto[i]->name, a->ref_attr_name))
+            return f->attribute_proto[i];
+    return NULL; /* not given and no default: the attribute is absent */
+}
+
+static int expand(Loader *L, const PbModel *m, const PbNode *pn, NodeList *out, int depth) {
+    const KilnOnnx__Function *f = find_function(m, pn);
+    if (!f) return list_push(out, pn);
+    const char *callname = pn->name && *pn->name ? pn->name : pn->op_type;
+    if (depth >= MAX_INLINE_DEPTH)
+        return diag_error(L->d, NULL, "node '%s' (%s): unsupported: local functions nested deeper than %d", callname,
+                          pn->op_type, MAX_INLINE_DEPTH);
+    Arena *A = &L->g->arena;
+    const char *prefix = arena_printf(A, "%s", callname);
+    for (size_t i = 0; i < f->n_node; i++) {
+        const PbNode *b = f->node[i];
+        PbNode *c = arena_alloc(A, sizeof *c);
+        if (!c) return diag_error(L->d, NULL, "out of memory");
+        *c = *b;
+        c->name = arena_printf(A, "%s/%s", prefix, b->name && *b->name ? b->name : b->op_type ? b->op_type : "node");
+        c->input = arena_alloc(A, sizeof(char *) * (b->n_input + 1));
+        c->output = arena_alloc(A, sizeof(char *) * (b->n_output + 1));
+        c->attribute = arena_alloc(A, sizeof(PbAttr *) * (b->n_attribute + 1));
+        if (!c->name || !c->input || !c->output || !c->attribute) return diag_error(L->d, NULL, "out of memory");
+        for (size_t k = 0; k < b->n_input; k++) c->input[k] = (char *)map_name(L, f, pn, prefix, b->input[k]);
+        for (size_t k = 0; k < b->n_output; k++) c->output[k] = (char *)map_name(L, f, pn, prefix, b->output[k]);
+        c->n_attribute = 0;
+        for (size_t k = 0; k < b->n_attribute; k++) {
+            const PbAttr *a = resolve_attr(f, pn, b->attribute[k]);
+            if (!a) continue;
+            PbAttr *ca = arena_alloc(A, sizeof *ca);
+            if (!ca) return diag_error(L->d, NULL, "out of memory");
+            *ca = *a;
+            ca->name = b->attribute[k]->name;
+            ca->ref_attr_name = NULL;
+            c->attribute[c->n_attribute++] = ca;
+        }
+        if (expand(L, m, c, out, depth + 1)) return -1;
+    }
+    return 0;
+}
+
+static int load_nodes(Loader *L, const PbModel *m) {
+    Graph *g = L->g;
+    int bad = 0;
+    NodeList list = {0};
+    for (size_t i = 0; i < m->graph->n_node; i++)
+        if (expand(L, m, m->graph->node[i], &list, 0)) {
+            free(list.v);
+            return -1;
+        }
+    int rc = load_node_list(L, list.v, list.n, &bad);
+    free(list.v);
+    (void)g;
+    return rc;
+}
+
+static int load_node_list(Loader *L, const PbNode *const *nodes, size_t count, int *badp) {
     Graph *g = L->g;
     int bad = 0;
     /* pass 1: every unsupported op, reported at once */
-    for (size_t i = 0; i < pg->n_node; i++) {
-        const PbNode *pn = pg->node[i];
+    for (size_t i = 0; i < count; i++) {
+        const PbNode *pn = nodes[i];
         const char *op = pn->op_type ? pn->op_type : "";
         const char *dom = pn->domain ? pn->domain : "";
         const char *nm = pn->name && *pn->name ? pn->name : "";
@@ -336,9 +446,10 @@ static int load_nodes(Loader *L, const PbGraph *pg) {
             bad++;
         }
     }
+    *badp = bad;
     if (bad) return -1;
-    for (size_t i = 0; i < pg->n_node; i++) {
-        const PbNode *pn = pg->node[i];
+    for (size_t i = 0; i < count; i++) {
+        const PbNode *pn = nodes[i];
         const OpInfo *info = op_lookup(pn->op_type);
         /* trailing omitted optional inputs/outputs ("") do not count */
         size_t nin = pn->n_input, nout = pn->n_output;
@@ -411,7 +522,7 @@ static int load_model(Loader *L, const PbModel *m, const KilnOptions *o) {
         if (load_input(L, pg->input[i], o)) return -1;
     for (int i = 0; i < o->nfreeze; i++)
         if (freeze_input(L, &o->freeze[i])) return -1;
-    if (load_nodes(L, pg)) return -1;
+    if (load_nodes(L, m)) return -1;
     /* graph inputs in order (frozen and initializer-backed ones are constants now) */
     g->inputs = calloc(pg->n_input + 1, sizeof(Value *));
     g->outputs = calloc(pg->n_output + 1, sizeof(Value *));
