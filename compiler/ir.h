@@ -293,6 +293,8 @@ extern const int pass_count;
 PassFn pass_remove_identity;    /* passes/identity.c: Identity, Dropout, no-op Cast */
 PassFn pass_fold_constants;     /* passes/fold.c: nodes whose inputs are all constant */
 PassFn pass_dce;                /* passes/dce.c: unused nodes and values */
+PassFn pass_fold_affine;        /* passes/fold_affine.c: BN / per-channel Mul, Add into Conv, Gemm */
+PassFn pass_fuse_epilogue;      /* passes/fuse_epilogue.c: residual Add + activation into Conv, Gemm */
 PassFn pass_memplan;            /* passes/memplan.c: arena offsets, weights offsets */
 
 #endif

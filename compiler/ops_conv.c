@@ -117,6 +117,19 @@ static void parse_batchnorm(Graph *g, Node *n, ConvAttrs *a, Diag *d, int *err) 
         }
 }
 
+/* The fused epilogue of Conv/Gemm (kiln's own attributes, written by the
+ * fusion pass): an activation code from the unary family and its two
+ * parameters; a residual comes as input 3. */
+static void parse_epilogue(Graph *g, Node *n, ConvAttrs *a, Diag *d, int *err) {
+    a->act = (int)attr_int(g, n, "kiln_act", 0, d, err);
+    if (a->act < 0 || a->act >= KK_UN_COUNT_) {
+        diag_error(d, n, "kiln_act = %d is not an activation code", a->act);
+        *err = 1;
+    }
+    a->act_alpha = attr_float(g, n, "kiln_alpha", 0.0, d, err);
+    a->act_beta = attr_float(g, n, "kiln_beta", 0.0, d, err);
+}
+
 int conv_parse(Graph *g, Node *n, Diag *d) {
     ConvAttrs *a = &n->a.conv;
     int err = 0;
@@ -125,6 +138,7 @@ int conv_parse(Graph *g, Node *n, Diag *d) {
     if (is_window_op(n->op)) parse_window(g, n, a, d, &err);
     switch (n->op) {
     case OP_CONV:
+        parse_epilogue(g, n, a, d, &err);
         a->group = attr_int(g, n, "group", 1, d, &err);
         if (a->group < 1) {
             diag_error(d, n, "group = %lld must be at least 1", (long long)a->group);
@@ -157,6 +171,7 @@ int conv_parse(Graph *g, Node *n, Diag *d) {
         break;
     case OP_GEMM:
         a->alpha = attr_float(g, n, "alpha", 1.0, d, &err);
+        parse_epilogue(g, n, a, d, &err);
         a->beta = attr_float(g, n, "beta", 1.0, d, &err);
         a->trans_a = attr_flag(g, n, "transA", d, &err);
         a->trans_b = attr_flag(g, n, "transB", d, &err);
@@ -416,6 +431,15 @@ static int infer_matmul(Node *n, Diag *d) {
 
 /* ------------------------------------------------------------------ infer */
 
+/* A fused residual (input 3) must have the output's exact type and shape. */
+static int check_residual(const Node *n, Diag *d) {
+    const Value *r = n->ninputs > 3 ? n->inputs[3] : NULL, *y = n->outputs[0];
+    if (!r) return 0;
+    if (r->dtype != y->dtype || r->rank != y->rank || memcmp(r->dims, y->dims, sizeof(int64_t) * (size_t)r->rank))
+        return diag_error(d, n, "fused residual '%s' differs from the output in type or shape", r->name);
+    return 0;
+}
+
 int conv_infer(Graph *g, Node *n, Diag *d) {
     (void)g;
     ConvAttrs *a = &n->a.conv;
@@ -423,7 +447,7 @@ int conv_infer(Graph *g, Node *n, Diag *d) {
     if (!x) return diag_error(d, n, "input 0 is required");
     switch (n->op) {
     case OP_CONV:
-        return infer_conv(n, a, d);
+        return infer_conv(n, a, d) || check_residual(n, d) ? -1 : 0;
     case OP_MAX_POOL:
     case OP_AVG_POOL:
         return infer_pool(n, a, d);
@@ -452,7 +476,7 @@ int conv_infer(Graph *g, Node *n, Diag *d) {
                 return -1;
         return set_output(n, 0, x->dtype, x->rank, x->dims, d);
     case OP_GEMM:
-        return infer_gemm(n, d);
+        return infer_gemm(n, d) || check_residual(n, d) ? -1 : 0;
     case OP_MATMUL:
         return infer_matmul(n, d);
     default:
@@ -500,7 +524,27 @@ static int bad_dtype(const Node *n, Diag *d) {
                          dtype_name(n->inputs[0]->dtype));
 }
 
+static int conv_exec_op(const Node *n, const void *const *in, void *const *out, Diag *d);
+
+static bool has_epilogue(const Node *n) {
+    return (n->op == OP_CONV || n->op == OP_GEMM) && (n->a.conv.act || (n->ninputs > 3 && n->inputs[3]));
+}
+
 int conv_exec(const Node *n, const void *const *in, void *const *out, Diag *d) {
+    if (conv_exec_op(n, in, out, d)) return -1;
+    if (has_epilogue(n)) {
+        const ConvAttrs *a = &n->a.conv;
+        const void *res = n->ninputs > 3 ? in[3] : NULL;
+        int64_t cnt = value_numel(n->outputs[0]);
+        if (n->outputs[0]->dtype == DT_F64)
+            kk_epilogue_f64(out[0], res, cnt, a->act, a->act_alpha, a->act_beta);
+        else
+            kk_epilogue_f32(out[0], res, cnt, a->act, (float)a->act_alpha, (float)a->act_beta);
+    }
+    return 0;
+}
+
+static int conv_exec_op(const Node *n, const void *const *in, void *const *out, Diag *d) {
     const ConvAttrs *a = &n->a.conv;
     const DType t = n->inputs[0]->dtype;
     const void *in2 = n->ninputs > 2 ? in[2] : NULL;
@@ -660,5 +704,21 @@ int conv_emit(Emitter *e, const Node *n, const char *const *in, const char *cons
         return diag_internal(d, "conv_emit called for %s", op_name(n->op));
     }
     emit(e, ");\n");
+    if (has_epilogue(n)) {
+        /* the fused bias/residual/activation epilogue, in place on the output */
+        emit_use(e, KKF_UNARY);
+        emit(e, "kk_epilogue_%s(%s, %s, %lld, %d, ", sfx, out[0], or_null(n->ninputs > 3 ? in[3] : NULL),
+             (long long)value_numel(n->outputs[0]), a->act);
+        if (t == DT_F64) {
+            emit_double(e, a->act_alpha);
+            emit(e, ", ");
+            emit_double(e, a->act_beta);
+        } else {
+            emit_float(e, a->act_alpha);
+            emit(e, ", ");
+            emit_float(e, a->act_beta);
+        }
+        emit(e, ");\n");
+    }
     return 0;
 }

@@ -123,4 +123,10 @@ KK_API void kk_matmul_i64(const int64_t *a, const int64_t *b, int64_t *y, int nb
                           const int64_t *bdims, const int64_t *a_bstride,
                           const int64_t *b_bstride, int64_t m, int64_t k, int64_t n);
 
+/* Fused epilogue, in place on a Conv/Gemm output of n elements:
+ *   y[i] = act(y[i] + (res ? res[i] : 0))
+ * act is a KK_UN_* code of the unary family (0: none) with its alpha/beta. */
+KK_API void kk_epilogue_f32(float *y, const float *res, int64_t n, int act, float alpha, float beta);
+KK_API void kk_epilogue_f64(double *y, const double *res, int64_t n, int act, double alpha, double beta);
+
 #endif

@@ -21,5 +21,10 @@ typedef struct ConvAttrs {
     int64_t size;            /* LRN channel window */
     double alpha, beta, bias;/* LRN alpha/beta/bias; Gemm alpha/beta */
     int trans_a, trans_b;    /* Gemm */
+    /* Fused epilogue (set by passes/fuse_epilogue.c through raw attributes
+     * kiln_act / kiln_alpha / kiln_beta; Conv and Gemm only):
+     *   y = act(op(...) + residual), residual being the optional input 3. */
+    int act;                 /* KK_UN_* activation code, 0 for none */
+    double act_alpha, act_beta;
 } ConvAttrs;
 #endif

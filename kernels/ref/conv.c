@@ -413,3 +413,16 @@ KK_MATMUL_DEF(f32, float, float, KK_MADD_FLOAT)
 KK_MATMUL_DEF(f64, double, double, KK_MADD_FLOAT)
 KK_MATMUL_DEF(i32, int32_t, uint32_t, KK_MADD_WRAP)
 KK_MATMUL_DEF(i64, int64_t, uint64_t, KK_MADD_WRAP)
+
+/* ---------------------------------------------------------- fused epilogue */
+
+#define KK_EPILOGUE(T, SFX)                                                              \
+    KK_API void kk_epilogue_##SFX(T *y, const T *res, int64_t n, int act, T alpha, T beta) { \
+        for (int64_t i = 0; i < n; i++) {                                                \
+            T v = y[i];                                                                  \
+            if (res) v += res[i];                                                        \
+            y[i] = act ? kk_act_##SFX(act, v, alpha, beta) : v;                          \
+        }                                                                                \
+    }
+KK_EPILOGUE(float, f32)
+KK_EPILOGUE(double, f64)

@@ -34,7 +34,8 @@
     X(T, KK_UN_SOFTPLUS,     r = v > 0 ? v + M(log1p)(M(exp)(-v)) : M(log1p)(M(exp)(v));) \
     X(T, KK_UN_ELU,          r = v < 0 ? a * M(expm1)(v) : v;) \
     X(T, KK_UN_GELU,         r = (T)0.5 * v * (1 + M(erf)(v * (T)0.70710678118654752440));) \
-    X(T, KK_UN_GELU_TANH,    r = (T)0.5 * v * (1 + M(tanh)((T)0.79788456080286535588 * (v + (T)0.044715 * v * v * v)));) \
+    X(T, KK_UN_GELU_TANH,    T u = (T)0.79788456080286535588 * (v + (T)0.044715 * v * v * v); \
+                             r = (T)0.5 * v * (1 + M(tanh)(u));) \
     X(T, KK_UN_ERF,          r = M(erf)(v);) \
     X(T, KK_UN_EXP,          r = M(exp)(v);) \
     X(T, KK_UN_LOG,          r = M(log)(v);) \

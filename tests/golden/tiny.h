@@ -16,7 +16,7 @@
 extern "C" {
 #endif
 
-#define tiny_ARENA_SIZE ((size_t)896)
+#define tiny_ARENA_SIZE ((size_t)512)
 #define tiny_WEIGHTS_SIZE ((size_t)512)
 #define tiny_ALIGN 64
 #define tiny_NUM_INPUTS 1

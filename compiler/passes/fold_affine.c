@@ -1,0 +1,147 @@
+/*
+ * fold_affine.c - folds a per-channel affine map that follows a Conv or Gemm
+ * into that node's weights and bias, at compile time:
+ *   BatchNormalization (inference): s = scale / sqrt(var + eps), t = B - mean*s
+ *   Mul by a per-channel constant:  s = c, t = 0
+ *   Add of a per-channel constant:  s = 1, t = c
+ * giving W'[m,...] = W[m,...] * s[m] and b'[m] = b[m] * s[m] + t[m]. New
+ * constants are created (weights may be shared by other nodes); the old ones
+ * are dropped by the planner when nothing reads them.
+ * Applies when the Conv/Gemm output has no other use, is not a graph output,
+ * and the node has no fused epilogue yet.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rewrite.h"
+
+/* Output channel count and the output axis channels live on. */
+static bool channels_of(const Node *n, int64_t *m, int *axis) {
+    const Value *y = n->outputs[0];
+    if (n->op == OP_CONV) {
+        *m = y->dims[1];
+        *axis = 1;
+        return true;
+    }
+    if (n->op == OP_GEMM) {
+        *m = y->dims[1];
+        *axis = 1;
+        return true;
+    }
+    return false;
+}
+
+static bool foldable_producer(const Node *n) {
+    if (n->op != OP_CONV && n->op != OP_GEMM) return false;
+    if (n->a.conv.act || (n->ninputs > 3 && n->inputs[3])) return false;
+    const Value *w = n->inputs[1], *b = n->ninputs > 2 ? n->inputs[2] : NULL;
+    if (w->kind != VK_CONST || (b && b->kind != VK_CONST)) return false;
+    if (n->outputs[0]->dtype != DT_F32 && n->outputs[0]->dtype != DT_F64) return false;
+    if (n->op == OP_GEMM && b && value_numel(b) != 1 && value_numel(b) != n->outputs[0]->dims[1] &&
+        value_numel(b) != value_numel(n->outputs[0]))
+        return false;
+    return true;
+}
+
+/* s and t for the node after the producer, or false if it is not a
+ * per-channel affine map. */
+static bool affine_of(Graph *g, const Node *prod, const Node *c, int64_t m, int axis, double *s, double *t) {
+    (void)g;
+    const Value *y = prod->outputs[0];
+    if (c->op == OP_BATCH_NORM) {
+        if (c->noutputs > 1 && c->outputs[1]) return false;
+        if (prod->op != OP_CONV || c->inputs[0] != y) return false;
+        for (int k = 1; k < 5; k++)
+            if (c->inputs[k]->kind != VK_CONST || value_numel(c->inputs[k]) != m) return false;
+        double eps = c->a.conv.epsilon;
+        for (int64_t i = 0; i < m; i++) {
+            double sc = rw_get(c->inputs[1], i), bb = rw_get(c->inputs[2], i);
+            double mean = rw_get(c->inputs[3], i), var = rw_get(c->inputs[4], i);
+            s[i] = sc / sqrt(var + eps);
+            t[i] = bb - mean * s[i];
+        }
+        return true;
+    }
+    if (c->op != OP_MUL && c->op != OP_ADD) return false;
+    const Value *other = c->inputs[0] == y ? c->inputs[1] : c->inputs[0];
+    if (other == y || c->outputs[0]->rank != y->rank) return false;
+    if (memcmp(c->outputs[0]->dims, y->dims, sizeof(int64_t) * (size_t)y->rank)) return false;
+    double *per = malloc(sizeof(double) * (size_t)m);
+    if (!per) return false;
+    bool ok = rw_per_channel(other, y->rank, axis, m, per);
+    if (ok)
+        for (int64_t i = 0; i < m; i++) {
+            s[i] = c->op == OP_MUL ? per[i] : 1.0;
+            t[i] = c->op == OP_ADD ? per[i] : 0.0;
+        }
+    free(per);
+    return ok;
+}
+
+static int fold(Graph *g, Node *prod, Node *c, const double *s, const double *t, int64_t m, Diag *d) {
+    Value *w = prod->inputs[1], *b = prod->ninputs > 2 ? prod->inputs[2] : NULL;
+    Value *nw = rw_new_const(g, w->name, w->dtype, w->rank, w->dims);
+    int64_t bdim = m;
+    Value *nb = rw_new_const(g, b ? b->name : prod->name, w->dtype, 1, &bdim);
+    if (!nw || !nb) return diag_error(d, prod, "out of memory folding constants");
+    int64_t wn = value_numel(w);
+    if (prod->op == OP_CONV) {
+        int64_t per = wn / m;   /* W is (M, C/g, k...): channel m is a contiguous block */
+        for (int64_t i = 0; i < wn; i++) rw_set(nw, i, rw_get(w, i) * s[i / per]);
+    } else {
+        /* Gemm: output column j is B's column j (transB=0: B is K x N) or row j */
+        int64_t k = wn / m;
+        for (int64_t i = 0; i < wn; i++) {
+            int64_t j = prod->a.conv.trans_b ? i / k : i % m;
+            rw_set(nw, i, rw_get(w, i) * s[j]);
+        }
+    }
+    double beta = prod->op == OP_GEMM ? prod->a.conv.beta : 1.0;
+    if (b && prod->op == OP_GEMM && value_numel(b) == value_numel(prod->outputs[0]) && value_numel(b) != m) {
+        /* a full (M x N) C: keep its shape */
+        nb = rw_new_const(g, b->name, b->dtype, b->rank, b->dims);
+        if (!nb) return diag_error(d, prod, "out of memory folding constants");
+        for (int64_t i = 0; i < value_numel(b); i++) rw_set(nb, i, beta * rw_get(b, i) * s[i % m] + t[i % m]);
+    } else {
+        for (int64_t i = 0; i < m; i++) {
+            double bi = b ? beta * rw_get(b, value_numel(b) == 1 ? 0 : i) : 0.0;
+            rw_set(nb, i, bi * s[i] + t[i]);
+        }
+    }
+    prod->inputs[1] = nw;
+    if (prod->ninputs < 3) prod->ninputs = 3;
+    prod->inputs[2] = nb;
+    if (prod->op == OP_GEMM) {
+        Attr *a = ir_attr_set(g, prod, "beta", AT_FLOAT);
+        if (!a) return diag_error(d, prod, "out of memory");
+        a->f = 1.0;
+    }
+    prod->outputs[0] = c->outputs[0];
+    c->dead = true;
+    return ir_infer_node(g, prod, d);
+}
+
+int pass_fold_affine(Graph *g, Diag *d) {
+    ir_recount(g);
+    for (int i = 0; i < g->nnodes; i++) {
+        Node *prod = g->nodes[i];
+        while (!prod->dead && foldable_producer(prod)) {
+            int64_t m;
+            int axis;
+            if (!channels_of(prod, &m, &axis)) break;
+            Node *c = rw_sole_consumer(g, prod->outputs[0]);
+            if (!c) break;
+            double *s = malloc(sizeof(double) * 2 * (size_t)m);
+            if (!s) return diag_error(d, prod, "out of memory");
+            int rc = 1;
+            if (affine_of(g, prod, c, m, axis, s, s + m)) rc = fold(g, prod, c, s, s + m, m, d);
+            free(s);
+            if (rc < 0) return -1;
+            if (rc > 0) break;
+            ir_recount(g);
+        }
+    }
+    ir_compact(g);
+    return 0;
+}
