@@ -94,7 +94,8 @@ int kiln_optimize(Graph *g, const KilnOptions *o, Diag *d) {
         }
     }
     if (ir_verify(g, d)) return -1;
-    return pass_memplan(g, d);
+    g->inplace_io = o->inplace_io;
+    return pass_memplan_level(g, o->opt_level, d);
 }
 
 static int mkdir_p(const char *dir) {

@@ -98,7 +98,9 @@ typedef struct Value {
     int output_index;            /* >= 0 if this is graph output #k, else -1 */
     int input_index;             /* >= 0 if graph input #k, else -1 */
     int64_t offset;              /* arena (VK_INTER) or weights-blob (VK_CONST) byte offset; -1 unset */
-    int alias_of;                /* value id this one is a view of (Reshape as view), -1 if none */
+    int alias_of;                /* id of the value whose bytes this one shares (view, in-place,
+                                    zero-copy Concat slice), -1 if none; set by the planner */
+    int64_t alias_offset;        /* byte offset of this value inside alias_of's bytes */
     const char *seed_spec;       /* text format: "seeded(...)" init spec, kept for dumps; else NULL */
     int dyn_axis;                /* -1, or the axis whose extent is only a capacity (NonZero, NMS) */
     struct Value *count;         /* dyn_axis >= 0: int64 scalar holding the valid extent at run time */
@@ -155,6 +157,7 @@ typedef struct Node {
     Attr *attrs;                     /* raw attributes (arena) */
     OpAttrs a;                       /* typed attributes, filled by the op's parse */
     bool dead;                       /* removed by a pass; skipped everywhere, compacted by ir_compact */
+    bool elided;                     /* planner: a view or zero-copy Concat that moves no bytes */
 } Node;
 
 /* ------------------------------------------------------------------ graph */
@@ -179,6 +182,7 @@ typedef struct Graph {
     int64_t weights_size;       /* bytes of weights blob */
     int64_t lower_bound;        /* largest total live bytes at any step */
     int64_t sum_intermediates;  /* sum of all intermediate tensor bytes */
+    bool inplace_io;            /* --inplace-io: in-place ops may overwrite graph inputs */
 } Graph;
 
 Graph *ir_graph_new(const char *name, const char *path);  /* NULL on OOM */
@@ -197,9 +201,8 @@ void ir_replace_uses(Graph *g, Value *from, Value *to);
 int ir_verify(Graph *g, Diag *d);       /* structural + shape invariants */
 int ir_infer(Graph *g, Diag *d);        /* parse attrs + shape inference in topological order */
 int ir_infer_node(Graph *g, Node *n, Diag *d);
-/* Stable text dump (valid .kg input). weights_out may be NULL: then constants
- * above the inline limit are printed as blob(offset, bytes) against offsets
- * the caller assigned in value->offset. */
+/* Stable text dump (valid .kg input, see frontend/text.h): constants above
+ * the inline limit are printed as blob(offset, bytes) against value->offset. */
 int ir_dump(Graph *g, FILE *f);
 /* Output k of n has a data-dependent extent along `axis`: its dims hold a
  * compile-time capacity, and a hidden int64 scalar output appended to n
@@ -296,5 +299,10 @@ PassFn pass_dce;                /* passes/dce.c: unused nodes and values */
 PassFn pass_fold_affine;        /* passes/fold_affine.c: BN / per-channel Mul, Add into Conv, Gemm */
 PassFn pass_fuse_epilogue;      /* passes/fuse_epilogue.c: residual Add + activation into Conv, Gemm */
 PassFn pass_memplan;            /* passes/memplan.c: arena offsets, weights offsets */
+int pass_memplan_level(Graph *g, int opt_level, Diag *d); /* -O0: no aliasing */
+/* passes/alias.c: views, zero-copy Concat and in-place ops share bytes (run by
+ * the planner first). Follows alias chains: the root value and byte offset. */
+int plan_aliases(Graph *g, int opt_level, Diag *d);
+const Value *alias_root(const Graph *g, const Value *v, int64_t *offset);
 
 #endif

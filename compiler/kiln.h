@@ -31,6 +31,7 @@ typedef struct KilnOptions {
     const char *dump_after;     /* pass name or "all": print IR after it (to dump_file) */
     FILE *dump_file;            /* where dumps go (main.c passes stdout) */
     int verify_each;            /* run ir_verify between passes */
+    int inplace_io;             /* in-place ops may overwrite graph inputs (--inplace-io) */
     const char *dump_kg;        /* write the final IR as .kg (+ .bin weights) to this path */
     int nshapes;
     KilnShape shapes[KILN_MAX_BINDINGS];

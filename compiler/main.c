@@ -41,6 +41,7 @@ static const char *usage_compile =
     "  --exe               also write the standalone program\n"
     "  --dump-after PASS   print the IR after PASS (or 'all') to stdout\n"
     "  --verify-each       run the IR verifier after every pass\n"
+    "  --inplace-io        let in-place ops overwrite the caller's input buffers\n"
     "  --dump-kg FILE      also write the optimized graph as .kg text (+ FILE.bin)\n";
 
 static const char *usage_inspect = "usage: kiln inspect MODEL [options]\n\noptions:\n";
@@ -155,6 +156,8 @@ int main(int argc, char **argv) {
             o.opt_level = a[2] - '0';
         } else if (!strcmp(a, "--verify-each")) {
             o.verify_each = 1;
+        } else if (!strcmp(a, "--inplace-io")) {
+            o.inplace_io = 1;
         } else if (!strcmp(a, "--dump-after") && next) {
             o.dump_after = argv[++i];
         } else if (!strcmp(a, "--dump-kg") && next) {

@@ -1,8 +1,11 @@
 /*
  * ops_unary.c - the elementwise unary family of the ops table: activations
  * (Relu, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Softplus, Elu,
- * Gelu), math functions (Erf, Exp, Log, Sqrt, Neg, Abs, Reciprocal), Clip,
- * Cast, Identity and inference-mode Dropout.
+ * Gelu, Mish, Celu, Selu, Softsign, ThresholdedRelu, Shrink, Swish and the
+ * internal kiln.Silu), math functions (Erf, Exp, Log, Sqrt, Neg, Abs,
+ * Reciprocal, Floor, Ceil, Round, Sign, trigonometric and hyperbolic
+ * functions and their inverses), BitwiseNot, Clip, Cast, CastLike, Identity
+ * and inference-mode Dropout.
  *
  * Pipeline position: parse and infer run in ir_infer (raw attributes ->
  * UnaryAttrs, output dtype and shape = the input's); exec is called by
@@ -11,8 +14,8 @@
  * results.
  *
  * One row of un_info[] describes each op: its kernel op code and the input
- * dtypes it accepts. Clip, Cast, Identity and Dropout have kernels of their
- * own; every other op is one kk_unary_<type> call.
+ * dtypes it accepts. Clip, Cast (and CastLike), Identity and Dropout have
+ * kernels of their own; every other op is one kk_unary_<type> call.
  */
 #include <math.h>
 #include <string.h>
@@ -25,6 +28,7 @@
 
 static const DType T_FLOAT[] = {DT_F32, DT_F64, DT_UNDEF};
 static const DType T_SIGNED[] = {DT_F32, DT_F64, DT_I8, DT_I16, DT_I32, DT_I64, DT_UNDEF};
+static const DType T_INT[] = {DT_I8, DT_I16, DT_I32, DT_I64, DT_U8, DT_U16, DT_U32, DT_U64, DT_UNDEF};
 static const DType T_NUMERIC[] = {DT_F32, DT_F64, DT_I8, DT_I16, DT_I32, DT_I64,
                                   DT_U8,  DT_U16, DT_U32, DT_U64, DT_UNDEF};
 static const DType T_ALL[] = {DT_F32, DT_F64, DT_I8,  DT_I16, DT_I32, DT_I64,
@@ -55,8 +59,33 @@ static const UnInfo un_info[] = {
     UN(NEG, KK_UN_NEG, T_SIGNED),
     UN(ABS, KK_UN_ABS, T_NUMERIC),
     UN(RECIPROCAL, KK_UN_RECIPROCAL, T_FLOAT),
+    UN(FLOOR, KK_UN_FLOOR, T_FLOAT),
+    UN(CEIL, KK_UN_CEIL, T_FLOAT),
+    UN(ROUND, KK_UN_ROUND, T_FLOAT),
+    UN(SIGN, KK_UN_SIGN, T_NUMERIC),
+    UN(SIN, KK_UN_SIN, T_FLOAT),
+    UN(COS, KK_UN_COS, T_FLOAT),
+    UN(TAN, KK_UN_TAN, T_FLOAT),
+    UN(ASIN, KK_UN_ASIN, T_FLOAT),
+    UN(ACOS, KK_UN_ACOS, T_FLOAT),
+    UN(ATAN, KK_UN_ATAN, T_FLOAT),
+    UN(SINH, KK_UN_SINH, T_FLOAT),
+    UN(COSH, KK_UN_COSH, T_FLOAT),
+    UN(ASINH, KK_UN_ASINH, T_FLOAT),
+    UN(ACOSH, KK_UN_ACOSH, T_FLOAT),
+    UN(ATANH, KK_UN_ATANH, T_FLOAT),
+    UN(MISH, KK_UN_MISH, T_FLOAT),
+    UN(CELU, KK_UN_CELU, T_FLOAT),
+    UN(SELU, KK_UN_SELU, T_FLOAT),
+    UN(SOFTSIGN, KK_UN_SOFTSIGN, T_FLOAT),
+    UN(THRESHOLDED_RELU, KK_UN_THRESHOLDED_RELU, T_FLOAT),
+    UN(SHRINK, KK_UN_SHRINK, T_FLOAT),    /* ONNX also allows integers: not supported */
+    UN(SWISH, KK_UN_SWISH, T_FLOAT),
+    UN(SILU, KK_UN_SILU, T_FLOAT),
+    UN(BITWISE_NOT, KK_UN_BITWISE_NOT, T_INT),
     {OP_CLIP, 0, NULL, T_NUMERIC},
     {OP_CAST, 0, NULL, T_ALL},
+    {OP_CAST_LIKE, 0, NULL, T_ALL},       /* target: input 1's dtype (set by infer) */
     {OP_IDENTITY, 0, NULL, T_ALL},
     {OP_DROPOUT, 0, NULL, T_FLOAT},
 };
@@ -123,7 +152,18 @@ int unary_parse(Graph *g, Node *n, Diag *d) {
     a->hi = INFINITY;
     switch (n->op) {
     case OP_LEAKY_RELU: a->alpha = attr_float(g, n, "alpha", 0.01, d, &err); break;
-    case OP_ELU: a->alpha = attr_float(g, n, "alpha", 1.0, d, &err); break;
+    case OP_ELU:
+    case OP_CELU:
+    case OP_THRESHOLDED_RELU:
+    case OP_SWISH: a->alpha = attr_float(g, n, "alpha", 1.0, d, &err); break;
+    case OP_SELU: /* beta carries gamma */
+        a->alpha = attr_float(g, n, "alpha", 1.67326319217681884765625, d, &err);
+        a->beta = attr_float(g, n, "gamma", 1.05070102214813232421875, d, &err);
+        break;
+    case OP_SHRINK: /* alpha carries lambd, beta bias */
+        a->alpha = attr_float(g, n, "lambd", 0.5, d, &err);
+        a->beta = attr_float(g, n, "bias", 0.0, d, &err);
+        break;
     case OP_HARD_SIGMOID:
         a->alpha = attr_float(g, n, "alpha", 0.2, d, &err);
         a->beta = attr_float(g, n, "beta", 0.5, d, &err);
@@ -157,7 +197,8 @@ int unary_parse(Graph *g, Node *n, Diag *d) {
         a->to = (int)to;
         break;
     }
-    default: break; /* no attributes (Dropout's ratio/seed do not matter at inference) */
+    default: break; /* no attributes (Dropout's ratio/seed do not matter at inference; CastLike's
+                     * saturate and round_mode only affect float8/float4 targets, unsupported) */
     }
     return err ? -1 : 0;
 }
@@ -203,8 +244,15 @@ static int dropout_infer(Node *n, Diag *d) {
     }
     if (n->noutputs > 1 && n->outputs[1]) {
         const Value *x = n->inputs[0];
-        if (n->opset > 0 && n->opset < 10)
+        if (n->opset > 0 && n->opset < 10) {
+            /* before opset 10 the mask is typed like the input; an unread one is simply dropped */
+            if (n->outputs[1]->nuses == 0 && n->outputs[1]->output_index < 0) {
+                n->outputs[1] = NULL;
+                n->noutputs = 1;
+                return 0;
+            }
             return diag_error(d, n, "unsupported: Dropout mask output before opset 10 (opset %d)", n->opset);
+        }
         return set_output(n, 1, DT_BOOL, x->rank, x->dims, d);
     }
     return 0;
@@ -230,6 +278,16 @@ int unary_infer(Graph *g, Node *n, Diag *d) {
         if (clip_bound(n, 1, &n->a.unary.lo, d) || clip_bound(n, 2, &n->a.unary.hi, d)) return -1;
         break;
     case OP_CAST: out = (DType)n->a.unary.to; break;
+    case OP_CAST_LIKE: {
+        const Value *like = n->inputs[1];
+        if (!like) return diag_error(d, n, "input 1 is required");
+        if (!is_in(like->dtype, T_ALL))
+            return diag_error(d, n, "unsupported CastLike target dtype %s (input 1, '%s')", dtype_name(like->dtype),
+                              like->name);
+        n->a.unary.to = (int)like->dtype;
+        out = like->dtype;
+        break;
+    }
     case OP_DROPOUT:
         if (dropout_infer(n, d)) return -1;
         break;
@@ -290,7 +348,8 @@ int unary_exec(const Node *n, const void *const *in, void *const *out, Diag *d) 
     int rc = 0;
     if (!info) return diag_internal(d, "unary_exec called for %s", op_name(n->op));
     switch (n->op) {
-    case OP_CAST: rc = kk_cast((int)x->dtype, a->to, in[0], out[0], cnt); break;
+    case OP_CAST:
+    case OP_CAST_LIKE: rc = kk_cast((int)x->dtype, a->to, in[0], out[0], cnt); break;
     case OP_IDENTITY: kk_identity(in[0], out[0], value_bytes(x)); break;
     case OP_DROPOUT:
         kk_dropout(in[0], out[0], n->noutputs > 1 ? (uint8_t *)out[1] : NULL, value_bytes(x), cnt);
@@ -335,6 +394,7 @@ int unary_emit(Emitter *e, const Node *n, const char *const *in, const char *con
     emit_use(e, KKF_UNARY);
     switch (n->op) {
     case OP_CAST:
+    case OP_CAST_LIKE:
         emit(e, "kk_cast(%s, %s, %s, %s, %lld);\n", kk_type_name(x->dtype), kk_type_name((DType)a->to), in[0],
              out[0], cnt);
         break;

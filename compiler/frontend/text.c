@@ -144,7 +144,7 @@ static int lex_string(Parser *p) {
     Tok *t = &p->tok;
     size_t i = p->pos + 1;
     p->str_len = 0;
-    if (str_push(p, 0)) return -1;
+    if (str_push(p, 0)) return -1; /* p->str exists and is "" even for an empty string */
     p->str_len = 0;
     for (;;) {
         int c = at(p, i);
@@ -356,6 +356,17 @@ static int parse_int(Parser *p, int64_t lo, int64_t hi, int64_t *out, const char
     return lex(p);
 }
 
+/* An opset version: 1 up to the newest kiln knows. */
+static int parse_opset(Parser *p, int64_t *out) {
+    int line = p->tok.line, col = p->tok.col;
+    if (parse_int(p, INT64_MIN, INT64_MAX, out, "opset")) return -1;
+    if (*out < 1) return perr_at(p, line, col, "opset must be at least 1");
+    if (*out > KILN_MAX_OPSET)
+        return perr_at(p, line, col, "unsupported opset %lld (kiln knows opsets up to %d)", (long long)*out,
+                       KILN_MAX_OPSET);
+    return 0;
+}
+
 /* A real number: any number token, or inf / nan. Consumes the token. */
 static int parse_real(Parser *p, double *out) {
     char buf[80], num[MAX_NUM_TEXT + 1];
@@ -386,7 +397,8 @@ static bool valid_c_identifier(const char *s) {
 /* DTYPE '[' dims ']' */
 static int parse_type(Parser *p, DType *t, int *rank, int64_t *dims) {
     char buf[80];
-    if (p->tok.kind != TK_IDENT) return perr(p, "expected a dtype (f32, i64, ...), found %s", tok_desc(p, buf, sizeof buf));
+    if (p->tok.kind != TK_IDENT)
+        return perr(p, "expected a dtype (f32, i64, ...), found %s", tok_desc(p, buf, sizeof buf));
     char dn[16] = "";
     if (p->tok.len < sizeof dn) memcpy(dn, p->src + p->tok.pos, p->tok.len);
     *t = dtype_from_name(dn);
@@ -1021,7 +1033,7 @@ static int stmt_node(Parser *p) {
     if (!info) return perr(p, "node '%s': unsupported op %s", name, tok_desc(p, buf, sizeof buf));
     if (lex(p)) return -1;
     int64_t opset = p->g->opset;
-    if (is_punct(p, '@') && (lex(p) || parse_int(p, 1, KILN_MAX_OPSET, &opset, "opset"))) return -1;
+    if (is_punct(p, '@') && (lex(p) || parse_opset(p, &opset))) return -1;
     if (expect(p, '(')) return -1;
     int nin = 0, nout = 0;
     while (!is_punct(p, ')')) {
@@ -1048,12 +1060,15 @@ static int stmt_node(Parser *p) {
         if (!is_punct(p, ')') && expect(p, ',')) return -1;
     }
     if (lex(p)) return -1;
-    if (nin < info->min_in || nin > info->max_in)
-        return perr_at(p, op_line, op_col, "node '%s': %s takes %d..%d inputs, found %d", name, info->onnx_name,
-                       info->min_in, info->max_in, nin);
-    if (nout < info->min_out || nout > info->max_out)
-        return perr_at(p, op_line, op_col, "node '%s': %s takes %d..%d outputs, found %d", name, info->onnx_name,
-                       info->min_out, info->max_out, nout);
+    if (nin < info->min_in || nin > info->max_in || nout < info->min_out || nout > info->max_out) {
+        bool ins = nin < info->min_in || nin > info->max_in;
+        int lo = ins ? info->min_in : info->min_out, hi = ins ? info->max_in : info->max_out;
+        char range[40];
+        if (lo == hi) snprintf(range, sizeof range, "%d", lo);
+        else snprintf(range, sizeof range, "%d to %d", lo, hi);
+        return perr_at(p, op_line, op_col, "node '%s': %s takes %s %s%s, found %d", name, info->onnx_name, range,
+                       ins ? "input" : "output", hi == 1 ? "" : "s", ins ? nin : nout);
+    }
     Node *n = ir_node_new(p->g, info->kind, name, nin, nout);
     if (!n) return perr_at(p, line, col, "out of memory");
     n->opset = (int)opset;
@@ -1105,7 +1120,7 @@ static int stmt_header(Parser *p, const char *kw) {
         int64_t v;
         if (p->have_opset) return perr(p, "duplicate 'opset' line");
         p->have_opset = true;
-        if (parse_int(p, 1, KILN_MAX_OPSET, &v, "opset")) return -1;
+        if (parse_opset(p, &v)) return -1;
         p->g->opset = (int)v;
         return 0;
     }

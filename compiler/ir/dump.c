@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "frontend/text.h"
@@ -221,30 +222,53 @@ static int put_attr(FILE *f, const Attr *a) {
 
 static int64_t align_up(int64_t x) { return (x + KG_WEIGHTS_ALIGN - 1) & ~(int64_t)(KG_WEIGHTS_ALIGN - 1); }
 
+/* Which constants the dump prints: those a live node reads and graph
+ * outputs. Passes leave folded-away weights behind in Graph.values; printing
+ * them would only bloat the sidecar. Indexed by Value.id; NULL (out of
+ * memory) means all. */
+static unsigned char *dumped_consts(const Graph *g) {
+    unsigned char *used = calloc((size_t)g->nvalues + 1, 1);
+    if (!used) return NULL;
+    for (int i = 0; i < g->nnodes; i++) {
+        const Node *n = g->nodes[i];
+        if (n->dead) continue;
+        for (int k = 0; k < n->ninputs; k++)
+            if (n->inputs[k] && n->inputs[k]->id >= 0 && n->inputs[k]->id < g->nvalues) used[n->inputs[k]->id] = 1;
+    }
+    for (int i = 0; i < g->noutputs; i++)
+        if (g->outputs[i]->id >= 0 && g->outputs[i]->id < g->nvalues) used[g->outputs[i]->id] = 1;
+    return used;
+}
+
+static bool in_dump(const unsigned char *used, const Value *v) {
+    return v->kind == VK_CONST && (!used || v->id < 0 || used[v->id]);
+}
+
+static bool blob_in_dump(const unsigned char *used, const Value *v) { return in_dump(used, v) && text_is_blob(v); }
+
 /* Blob constants printed without an offset get one after every assigned one. */
-static void assign_missing_offsets(Graph *g) {
+static void assign_missing_offsets(Graph *g, const unsigned char *used) {
     int64_t end = 0;
     for (int i = 0; i < g->nvalues; i++) {
         const Value *v = g->values[i];
-        if (text_is_blob(v) && v->offset >= 0 && v->offset + (int64_t)value_bytes(v) > end)
+        if (blob_in_dump(used, v) && v->offset >= 0 && v->offset + (int64_t)value_bytes(v) > end)
             end = v->offset + (int64_t)value_bytes(v);
     }
     end = align_up(end);
     for (int i = 0; i < g->nvalues; i++) {
         Value *v = g->values[i];
-        if (!text_is_blob(v) || v->offset >= 0) continue;
+        if (!blob_in_dump(used, v) || v->offset >= 0) continue;
         v->offset = end;
         end = align_up(end + (int64_t)value_bytes(v));
     }
 }
 
-static bool node_live(const Node *n) { return !n->dead; }
-
 int text_dump(Graph *g, FILE *f, const char *weights_name) {
     int rc = 0;
     bool blobs = false;
-    assign_missing_offsets(g);
-    for (int i = 0; i < g->nvalues; i++) blobs |= text_is_blob(g->values[i]);
+    unsigned char *used = dumped_consts(g);
+    assign_missing_offsets(g, used);
+    for (int i = 0; i < g->nvalues; i++) blobs |= blob_in_dump(used, g->values[i]);
 
     fprintf(f, "kg %d\ngraph ", KG_VERSION);
     put_name(f, g->name);
@@ -274,7 +298,7 @@ int text_dump(Graph *g, FILE *f, const char *weights_name) {
     bool first = true;
     for (int i = 0; i < g->nvalues; i++) {
         const Value *v = g->values[i];
-        if (v->kind != VK_CONST) continue;
+        if (!in_dump(used, v)) continue;
         if (first) fputc('\n', f);
         first = false;
         fputs("const ", f);
@@ -298,7 +322,7 @@ int text_dump(Graph *g, FILE *f, const char *weights_name) {
     first = true;
     for (int i = 0; i < g->nnodes; i++) {
         const Node *n = g->nodes[i];
-        if (!node_live(n)) continue;
+        if (n->dead) continue;
         if (first) fputc('\n', f);
         first = false;
         fputs("node ", f);
@@ -339,6 +363,7 @@ int text_dump(Graph *g, FILE *f, const char *weights_name) {
         fputc('\n', f);
     }
     if (ferror(f)) rc = -1;
+    free(used);
     return rc;
 }
 
@@ -346,33 +371,38 @@ int ir_dump(Graph *g, FILE *f) { return text_dump(g, f, NULL); }
 
 int ir_dump_weights(Graph *g, FILE *f) {
     int64_t end = 0, written = 0;
+    int rc = 0;
+    unsigned char *used = dumped_consts(g);
     for (int i = 0; i < g->nvalues; i++) {
         Value *v = g->values[i];
-        if (!text_is_blob(v)) continue;
+        if (!blob_in_dump(used, v)) continue;
         v->offset = end;
         end = align_up(end + (int64_t)value_bytes(v));
     }
     static const unsigned char zeros[KG_WEIGHTS_ALIGN];
-    for (int i = 0; i < g->nvalues; i++) {
+    for (int i = 0; i < g->nvalues && !rc; i++) {
         const Value *v = g->values[i];
-        if (!text_is_blob(v)) continue;
+        if (!blob_in_dump(used, v)) continue;
         size_t bytes = value_bytes(v);
-        if (!v->data && bytes) return -1;
-        while (written < v->offset) {
+        if (!v->data && bytes) rc = -1;
+        while (!rc && written < v->offset) {
             size_t pad = (size_t)(v->offset - written);
             if (pad > sizeof zeros) pad = sizeof zeros;
-            if (fwrite(zeros, 1, pad, f) != pad) return -1;
+            if (fwrite(zeros, 1, pad, f) != pad) rc = -1;
             written += (int64_t)pad;
         }
-        if (bytes && fwrite(v->data, 1, bytes, f) != bytes) return -1;
+        if (!rc && bytes && fwrite(v->data, 1, bytes, f) != bytes) rc = -1;
         written += (int64_t)bytes;
     }
-    return ferror(f) ? -1 : 0;
+    free(used);
+    return rc || ferror(f) ? -1 : 0;
 }
 
 int text_dump_pair(Graph *g, const char *kg_path, Diag *d) {
     bool blobs = false;
-    for (int i = 0; i < g->nvalues; i++) blobs |= text_is_blob(g->values[i]);
+    unsigned char *used = dumped_consts(g);
+    for (int i = 0; i < g->nvalues; i++) blobs |= blob_in_dump(used, g->values[i]);
+    free(used);
     const char *base = strrchr(kg_path, '/');
     base = base ? base + 1 : kg_path;
     char *bin = arena_printf(&g->arena, "%s.bin", kg_path);

@@ -9,6 +9,9 @@
  * intersecting live range (best fit among the gaps). Graph inputs and
  * outputs live in the caller's buffers, never in the arena.
  *
+ * Views, zero-copy Concat and in-place ops (alias.c) share a root buffer:
+ * only roots are placed, each live over the union of its aliases' ranges.
+ *
  * Reports: arena size, weights size, the lower bound (largest total of live
  * bytes at one step) and the sum of all intermediates.
  */
@@ -52,9 +55,10 @@ static void assign_count_slots(Graph *g) {
     }
 }
 
-int pass_memplan(Graph *g, Diag *d) {
+int pass_memplan_level(Graph *g, int opt_level, Diag *d) {
     ir_recount(g);
     assign_count_slots(g);
+    if (plan_aliases(g, opt_level, d)) return -1;
     /* weights: every constant something reads, or a graph output */
     int64_t woff = 0;
     for (int i = 0; i < g->nvalues; i++) {
@@ -87,17 +91,26 @@ int pass_memplan(Graph *g, Diag *d) {
         for (int k = 0; k < n->ninputs; k++)
             if (n->inputs[k]) last[n->inputs[k]->id] = s;
     }
-    int count = 0;
+    /* fold every alias's range into its root's */
     g->sum_intermediates = 0;
     for (int i = 0; i < g->nvalues; i++) {
         Value *v = g->values[i];
-        if (!in_arena(v) || first[i] < 0) continue;
+        if (in_arena(v) && first[i] >= 0) g->sum_intermediates += align_up((int64_t)value_bytes(v));
+        if (v->alias_of < 0 || first[i] < 0) continue;
+        const Value *r = alias_root(g, v, NULL);
+        int ri = r->id;
+        if (first[ri] < 0 || first[i] < first[ri]) first[ri] = first[i];
+        if (last[i] > last[ri]) last[ri] = last[i];
+    }
+    int count = 0;
+    for (int i = 0; i < g->nvalues; i++) {
+        Value *v = g->values[i];
+        if (!in_arena(v) || v->alias_of >= 0 || first[i] < 0) continue;
         Interval *t = &iv[count++];
         t->v = v;
         t->first = first[i];
         t->last = last[i];
         t->size = align_up((int64_t)value_bytes(v));
-        g->sum_intermediates += t->size;
         for (int s = t->first; s <= t->last; s++) live[s] += t->size;
     }
     g->lower_bound = 0;
@@ -135,6 +148,14 @@ int pass_memplan(Graph *g, Diag *d) {
         placed[nplaced++] = t;
     }
     g->arena_size = arena;
+    /* aliases: their root's offset plus their own */
+    for (int i = 0; i < g->nvalues; i++) {
+        Value *v = g->values[i];
+        if (v->alias_of < 0) continue;
+        int64_t off;
+        const Value *r = alias_root(g, v, &off);
+        v->offset = in_arena(r) && r->offset >= 0 ? r->offset + off : -1;
+    }
     free(conf);
     free(iv);
     free(placed);
@@ -143,3 +164,5 @@ int pass_memplan(Graph *g, Diag *d) {
     free(last);
     return 0;
 }
+
+int pass_memplan(Graph *g, Diag *d) { return pass_memplan_level(g, 1, d); }

@@ -183,12 +183,17 @@ Test(memplan, chain_reuses_memory) {
     Diag d;
     diag_init(&d, "t.kg");
     cr_assert_eq(ir_infer(g, &d), 0);
-    cr_assert_eq(pass_memplan(g, &d), 0);
-    /* a (24 B -> 64 aligned) and b are live together at n2; y is the output */
+    cr_assert_eq(pass_memplan_level(g, 0, &d), 0);
+    /* without aliasing: a (24 B -> 64 aligned) and b are live together at n2 */
     Value *a = ir_value_find(g, "a"), *b = ir_value_find(g, "b");
     cr_assert_eq(g->arena_size, 128);
     cr_assert_eq(g->lower_bound, 128);
     cr_assert_neq(a->offset, b->offset);
+    /* with aliasing, Sigmoid runs in place: b shares a's bytes */
+    cr_assert_eq(pass_memplan_level(g, 1, &d), 0);
+    cr_assert_eq(b->alias_of, a->id);
+    cr_assert_eq(b->offset, a->offset);
+    cr_assert_eq(g->arena_size, 64);
     cr_assert_eq(ir_value_find(g, "y")->offset, -1, "outputs live in the caller's buffer");
     diag_free(&d);
     ir_graph_free(g);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "frontend/text.h"
@@ -296,7 +297,7 @@ Test(text, dump_pair_round_trips_with_sidecar) {
 Test(text, built_graph_dumps_blobs_and_attrs) {
     Graph *g = ir_graph_new("built", "built.onnx");
     g->inputs = calloc(2, sizeof(Value *));
-    g->outputs = calloc(2, sizeof(Value *));
+    g->outputs = calloc(4, sizeof(Value *));
     Value *x = ir_value_new(g, "x");
     x->kind = VK_INPUT;
     x->dtype = DT_F32;
@@ -328,7 +329,14 @@ Test(text, built_graph_dumps_blobs_and_attrs) {
     a->strings[1] = "\x7f";
     y->output_index = 0;
     g->outputs[g->noutputs++] = y;
+    c2->output_index = 1; /* constants nothing reads are left out of the dump */
+    g->outputs[g->noutputs++] = c2;
+    c3->output_index = 2;
+    g->outputs[g->noutputs++] = c3;
+    Value *unused = ir_value_new(g, "unused");
+    ir_make_const(g, unused, DT_F32, 1, &d33);
     char *text = dump_str(g);
+    cr_assert_null(strstr(text, "unused"), "%s", text);
     cr_assert(strstr(text, "weights \"built.bin\"\n"), "%s", text);
     cr_assert(strstr(text, "const \"onnx::Mul_1\": f32[33] = blob(0, 132)\n"), "%s", text);
     cr_assert(strstr(text, "const c2: i32[17] = blob(192, 68)\n"), "%s", text);
@@ -351,6 +359,42 @@ Test(text, built_graph_dumps_blobs_and_attrs) {
     free(blob);
     free(text);
     ir_graph_free(g);
+}
+
+/* The sidecar may live in a subfolder, but a symbolic link leading out of the
+ * .kg file's folder is rejected like "..". */
+Test(text, sidecar_path_is_confined_to_the_folder) {
+    char dir[] = "/tmp/kiln_text_XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char sub[600], bin[700], kg[700], link[700];
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    snprintf(bin, sizeof bin, "%s/w.bin", sub);
+    snprintf(kg, sizeof kg, "%s/net.kg", dir);
+    snprintf(link, sizeof link, "%s/out.bin", dir);
+    cr_assert_eq(mkdir(sub, 0777), 0);
+    write_file(bin, "0123456789abcdef");
+    cr_assert_eq(symlink(TEXT_DIR "/blob.bin", link), 0);
+    const char *head = "kg 1\ngraph t\nopset 13\n";
+    char src[400];
+    snprintf(src, sizeof src, "%sweights \"sub/w.bin\"\nconst c: u8[16] = blob(0, 16)\noutput c\n", head);
+    write_file(kg, src);
+    Graph *g = load_ok(kg);
+    cr_assert_eq(memcmp(ir_value_find(g, "c")->data, "0123456789abcdef", 16), 0);
+    ir_graph_free(g);
+    snprintf(src, sizeof src, "%sweights \"out.bin\"\n", head);
+    write_file(kg, src);
+    Diag d;
+    diag_init(&d, "net.kg");
+    cr_assert_null(text_load(kg, NULL, &d));
+    cr_assert_str_eq(d.text, "net.kg:4:9: weights path 'out.bin' escapes the folder of the .kg file\n");
+    diag_free(&d);
+    snprintf(src, sizeof src, "%sweights \"/etc/passwd\"\n", head);
+    write_file(kg, src);
+    diag_init(&d, "net.kg");
+    cr_assert_null(text_load(kg, NULL, &d));
+    cr_assert(strstr(d.text, "escapes the folder"), "%s", d.text);
+    diag_free(&d);
+    unlink(kg), unlink(link), unlink(bin), rmdir(sub), rmdir(dir);
 }
 
 Test(text, name_argument_overrides_header) {
@@ -407,7 +451,7 @@ Test(text, error_fixtures_report_their_err_line) {
         char *want = read_file(errpath, NULL);
         cr_assert_not_null(want, "%s missing", errpath);
         char *wl = first_line(want);
-        cr_assert_str_eq(got, wl, "%s", names[i]);
+        cr_assert_str_eq(got, wl, "%s:\n got: %s\nwant: %s", names[i], got, wl);
         /* every message leads with FILE:LINE:COL: */
         int line = 0, col = 0;
         cr_assert_eq(sscanf(got + strlen(names[i]), ":%d:%d:", &line, &col), 2, "%s", got);

@@ -74,14 +74,23 @@ static void emit_shape(Emitter *e, const Value *v) {
     emit(e, "]");
 }
 
-/* The C expression naming a tensor inside a node function. */
-static char *tensor_expr(const Value *v, int as_const) {
-    char buf[96];
+/* The C expression naming a tensor inside a node function: its root
+ * buffer (weights, input, output or arena) plus the alias offset. */
+static char *tensor_expr(const Graph *g, const Value *v, int as_const) {
+    char buf[160];
     if (!v) return NULL;
-    if (v->kind == VK_CONST) snprintf(buf, sizeof buf, "(const void *)(w + %lld)", (long long)v->offset);
-    else if (v->kind == VK_INPUT) snprintf(buf, sizeof buf, "in[%d]", v->input_index);
-    else if (v->output_index >= 0) snprintf(buf, sizeof buf, as_const ? "(const void *)out[%d]" : "out[%d]", v->output_index);
-    else snprintf(buf, sizeof buf, as_const ? "(const void *)(a + %lld)" : "(void *)(a + %lld)", (long long)v->offset);
+    int64_t off;
+    const Value *r = alias_root(g, v, &off);
+    const char *q = as_const ? "const " : "";
+    if (r->kind == VK_CONST) snprintf(buf, sizeof buf, "(const void *)(w + %lld)", (long long)(r->offset + off));
+    else if (r->kind == VK_INPUT && off == 0 && as_const) snprintf(buf, sizeof buf, "in[%d]", r->input_index);
+    else if (r->kind == VK_INPUT) /* writable only with --inplace-io */
+        snprintf(buf, sizeof buf, "(%svoid *)((const unsigned char *)in[%d] + %lld)", q, r->input_index, (long long)off);
+    else if (r->output_index >= 0 && off == 0)
+        snprintf(buf, sizeof buf, as_const ? "(const void *)out[%d]" : "out[%d]", r->output_index);
+    else if (r->output_index >= 0)
+        snprintf(buf, sizeof buf, "(%svoid *)((unsigned char *)out[%d] + %lld)", q, r->output_index, (long long)off);
+    else snprintf(buf, sizeof buf, "(%svoid *)(a + %lld)", q, (long long)(r->offset + off));
     return strdup(buf);
 }
 
@@ -207,6 +216,11 @@ static void emit_plan_table(Emitter *e, Graph *g) {
             if (v->kind != VK_INTER || v->output_index >= 0 || v->offset < 0) continue;
             emit(e, " * %9lld %11lld %3d-%-3d ", (long long)v->offset, (long long)value_bytes(v), first[i], last[i]);
             emit_comment_text(e, v->name);
+            if (v->alias_of >= 0) {
+                emit(e, "  (shares ");
+                emit_comment_text(e, alias_root(g, v, NULL)->name);
+                emit(e, ")");
+            }
             emit(e, "\n");
         }
     }
@@ -232,14 +246,15 @@ static int emit_node_fn(Emitter *body, Graph *g, Node *n, int step, Diag *d) {
         emit(body, " ");
         emit_shape(body, n->outputs[k]);
     }
-    emit(body, " */\n");
+    emit(body, n->elided ? " (moves no bytes: its output shares its input's memory) */\n\n" : " */\n");
+    if (n->elided) return 0;
     emit(body, "static void %s_node%d(const unsigned char *w, unsigned char *a, const void *const *in, "
                "void *const *out) {\n", P, step);
     body->indent++;
     emit(body, "(void)w;\n(void)a;\n(void)in;\n(void)out;\n");
     char *ins[KILN_MAX_IN] = {0}, *outs[KILN_MAX_OUT] = {0};
-    for (int k = 0; k < n->ninputs; k++) ins[k] = tensor_expr(n->inputs[k], 1);
-    for (int k = 0; k < n->noutputs; k++) outs[k] = tensor_expr(n->outputs[k], 0);
+    for (int k = 0; k < n->ninputs; k++) ins[k] = tensor_expr(g, n->inputs[k], 1);
+    for (int k = 0; k < n->noutputs; k++) outs[k] = tensor_expr(g, n->outputs[k], 0);
     int rc = 0;
     if (!info->emit_c) rc = diag_error(d, n, "unsupported by the C backend");
     else rc = info->emit_c(body, n, (const char *const *)ins, (const char *const *)outs, d);
@@ -294,7 +309,8 @@ static void emit_api(Emitter *e, Graph *g) {
     emit(e, "if (!outputs) return %s_ERR_NULL;\n", P);
     emit(e, "for (int i = 0; i < %s_NUM_OUTPUTS + %s_NUM_COUNTS; i++)\n    if (!outputs[i]) return %s_ERR_NULL;\n", P, P, P);
     emit(e, "const unsigned char *w = ctx->weights;\nunsigned char *a = ctx->arena;\n(void)w;\n(void)a;\n");
-    for (int s = 0; s < g->nnodes; s++) emit(e, "%s_node%d(w, a, inputs, outputs);\n", P, s);
+    for (int s = 0; s < g->nnodes; s++)
+        if (!g->nodes[s]->elided) emit(e, "%s_node%d(w, a, inputs, outputs);\n", P, s);
     /* outputs that no node writes: constants and pass-through inputs */
     for (int k = 0; k < g->noutputs; k++) {
         Value *v = g->outputs[k];
