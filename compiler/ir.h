@@ -298,6 +298,7 @@ PassFn pass_fold_constants;     /* passes/fold.c: nodes whose inputs are all con
 PassFn pass_dce;                /* passes/dce.c: unused nodes and values */
 PassFn pass_fold_affine;        /* passes/fold_affine.c: BN / per-channel Mul, Add into Conv, Gemm */
 PassFn pass_fuse_epilogue;      /* passes/fuse_epilogue.c: residual Add + activation into Conv, Gemm */
+PassFn pass_schedule;           /* passes/schedule.c: reorder branches to lower the memory peak */
 PassFn pass_memplan;            /* passes/memplan.c: arena offsets, weights offsets */
 int pass_memplan_level(Graph *g, int opt_level, Diag *d); /* -O0: no aliasing */
 /* passes/alias.c: views, zero-copy Concat and in-place ops share bytes (run by

@@ -337,7 +337,16 @@ int text_dump(Graph *g, FILE *f, const char *weights_name) {
             else fputs("\"\"", f);
         }
         fputs(") -> (", f);
-        for (int k = 0; k < n->noutputs; k++) {
+        /* hidden count outputs (dynamic extents) are recreated by inference: not printed */
+        int shown = n->noutputs;
+        while (shown > 0 && n->outputs[shown - 1]) {
+            bool hidden = false;
+            for (int j = 0; j < shown - 1; j++)
+                if (n->outputs[j] && n->outputs[j]->count == n->outputs[shown - 1]) hidden = true;
+            if (!hidden) break;
+            shown--;
+        }
+        for (int k = 0; k < shown; k++) {
             const Value *v = n->outputs[k];
             if (k) fputs(", ", f);
             if (!v) {

@@ -40,6 +40,48 @@ static int by_offset(const void *pa, const void *pb) {
     return a->v->id - b->v->id;
 }
 
+static int by_first_then_size(const void *pa, const void *pb) {
+    const Interval *a = pa, *b = pb;
+    if (a->first != b->first) return a->first - b->first;
+    return by_size_desc(pa, pb);
+}
+
+static int by_lifetime_desc(const void *pa, const void *pb) {
+    const Interval *a = pa, *b = pb;
+    int la = a->last - a->first, lb = b->last - b->first;
+    if (la != lb) return lb - la;
+    return by_size_desc(pa, pb);
+}
+
+/* Place intervals in array order: each at the lowest-waste gap (best fit)
+ * among those already placed whose live ranges intersect its own. */
+static int64_t place_all(Interval *iv, int count, Interval **placed, Interval **conf) {
+    int nplaced = 0;
+    int64_t arena = 0;
+    for (int i = 0; i < count; i++) {
+        Interval *t = &iv[i];
+        int nc = 0;
+        for (int j = 0; j < nplaced; j++)
+            if (placed[j]->first <= t->last && t->first <= placed[j]->last) conf[nc++] = placed[j];
+        qsort(conf, (size_t)nc, sizeof *conf, by_offset);
+        int64_t best = -1, best_gap = INT64_MAX, cur = 0;
+        for (int j = 0; j < nc; j++) {
+            int64_t gap = conf[j]->v->offset - cur;
+            if (gap >= t->size && gap < best_gap) {
+                best = cur;
+                best_gap = gap;
+            }
+            int64_t e = conf[j]->v->offset + conf[j]->size;
+            if (e > cur) cur = e;
+        }
+        if (best < 0) best = cur; /* no gap fits: above everything it conflicts with */
+        t->v->offset = best;
+        if (best + t->size > arena) arena = best + t->size;
+        placed[nplaced++] = t;
+    }
+    return arena;
+}
+
 static bool in_arena(const Value *v) { return v->kind == VK_INTER && v->output_index < 0; }
 
 /* A graph output whose extent is dynamic reports its count to the caller
@@ -117,36 +159,25 @@ int pass_memplan_level(Graph *g, int opt_level, Diag *d) {
     for (int s = 0; s < g->nnodes; s++)
         if (live[s] > g->lower_bound) g->lower_bound = live[s];
 
-    qsort(iv, (size_t)count, sizeof *iv, by_size_desc);
-    int nplaced = 0;
-    int64_t arena = 0;
+    /* best fit under several orders; keep the smallest arena */
     Interval **conf = calloc((size_t)count + 1, sizeof *conf);
     if (!conf) {
         free(iv); free(placed); free(live); free(first); free(last);
         return diag_error(d, NULL, "out of memory in the memory planner");
     }
-    for (int i = 0; i < count; i++) {
-        Interval *t = &iv[i];
-        int nc = 0;
-        for (int j = 0; j < nplaced; j++)
-            if (placed[j]->first <= t->last && t->first <= placed[j]->last) conf[nc++] = placed[j];
-        qsort(conf, (size_t)nc, sizeof *conf, by_offset);
-        /* best fit: the smallest gap between conflicting tensors that holds t */
-        int64_t best = -1, best_gap = INT64_MAX, cur = 0;
-        for (int j = 0; j < nc; j++) {
-            int64_t gap = conf[j]->v->offset - cur;
-            if (gap >= t->size && gap < best_gap) {
-                best = cur;
-                best_gap = gap;
-            }
-            int64_t e = conf[j]->v->offset + conf[j]->size;
-            if (e > cur) cur = e;
+    int (*const orders[])(const void *, const void *) = {by_size_desc, by_first_then_size, by_lifetime_desc};
+    int best_order = 0;
+    int64_t arena = INT64_MAX;
+    for (int o = 0; o < 3; o++) {
+        qsort(iv, (size_t)count, sizeof *iv, orders[o]);
+        int64_t a = place_all(iv, count, placed, conf);
+        if (a < arena) {
+            arena = a;
+            best_order = o;
         }
-        if (best < 0) best = cur; /* no gap fits: above everything it conflicts with */
-        t->v->offset = best;
-        if (best + t->size > arena) arena = best + t->size;
-        placed[nplaced++] = t;
     }
+    qsort(iv, (size_t)count, sizeof *iv, orders[best_order]);
+    arena = place_all(iv, count, placed, conf);
     g->arena_size = arena;
     /* aliases: their root's offset plus their own */
     for (int i = 0; i < g->nvalues; i++) {

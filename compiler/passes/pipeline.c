@@ -12,5 +12,6 @@ const Pass pass_pipeline[] = {
     {"dce", pass_dce, 0},
     {"fold-affine", pass_fold_affine, 1},
     {"fuse-epilogue", pass_fuse_epilogue, 1},
+    {"schedule", pass_schedule, 1},
 };
 const int pass_count = (int)(sizeof pass_pipeline / sizeof pass_pipeline[0]);
