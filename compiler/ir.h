@@ -201,6 +201,8 @@ void ir_replace_uses(Graph *g, Value *from, Value *to);
 int ir_verify(Graph *g, Diag *d);       /* structural + shape invariants */
 int ir_infer(Graph *g, Diag *d);        /* parse attrs + shape inference in topological order */
 int ir_infer_node(Graph *g, Node *n, Diag *d);
+/* Evaluate n (all inputs constant) on the host; its outputs become constants. */
+int ir_fold_node(Graph *g, Node *n, Diag *d);
 /* Stable text dump (valid .kg input, see frontend/text.h): constants above
  * the inline limit are printed as blob(offset, bytes) against value->offset. */
 int ir_dump(Graph *g, FILE *f);
@@ -296,6 +298,7 @@ extern const int pass_count;
 PassFn pass_remove_identity;    /* passes/identity.c: Identity, Dropout, no-op Cast */
 PassFn pass_fold_constants;     /* passes/fold.c: nodes whose inputs are all constant */
 PassFn pass_dce;                /* passes/dce.c: unused nodes and values */
+PassFn pass_canonicalize;       /* passes/canonicalize.c: exporter patterns -> SiLU, GELU, HardSwish, Add */
 PassFn pass_fold_affine;        /* passes/fold_affine.c: BN / per-channel Mul, Add into Conv, Gemm */
 PassFn pass_fuse_epilogue;      /* passes/fuse_epilogue.c: residual Add + activation into Conv, Gemm */
 PassFn pass_schedule;           /* passes/schedule.c: reorder branches to lower the memory peak */

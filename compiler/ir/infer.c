@@ -22,7 +22,7 @@
 static bool foldable(const Node *n) {
     const OpInfo *info = &op_table[n->op];
     if (info->flags & OPF_NO_FOLD) return false;
-    if (n->op == OP_SHAPE) return true;
+    if (n->op == OP_SHAPE || n->op == OP_SIZE) return true;
     size_t in_bytes = 0, out_bytes = 0;
     for (int k = 0; k < n->ninputs; k++) {
         const Value *v = n->inputs[k];
@@ -35,7 +35,7 @@ static bool foldable(const Node *n) {
     return n->op == OP_CONSTANT || out_bytes <= 2 * in_bytes + FOLD_SLACK_BYTES;
 }
 
-static int fold_node(Graph *g, Node *n, Diag *d) {
+int ir_fold_node(Graph *g, Node *n, Diag *d) {
     const void *in[KILN_MAX_IN] = {0};
     void *out[KILN_MAX_OUT] = {0};
     for (int k = 0; k < n->ninputs; k++)
@@ -95,7 +95,7 @@ int ir_infer_node(Graph *g, Node *n, Diag *d) {
             return diag_internal(d, "node '%s' (%s): shape inference left output %d unset", n->name,
                                  op_name(n->op), k);
     }
-    if (foldable(n)) return fold_node(g, n, d);
+    if (foldable(n)) return ir_fold_node(g, n, d);
     return 0;
 }
 

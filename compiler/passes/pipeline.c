@@ -10,6 +10,7 @@ const Pass pass_pipeline[] = {
     {"identity", pass_remove_identity, 1},
     {"fold", pass_fold_constants, 1},
     {"dce", pass_dce, 0},
+    {"canonicalize", pass_canonicalize, 1},
     {"fold-affine", pass_fold_affine, 1},
     {"fuse-epilogue", pass_fuse_epilogue, 1},
     {"schedule", pass_schedule, 1},

@@ -219,7 +219,8 @@ class Builder:
         cmd = self.cc + cflags + [self.opt, "-I.", "-o", name] + srcs + objs + ldlibs
         rc, out, err = run(cmd, cwd=outdir, timeout=self.timeout)
         if rc != 0:
-            return False, "%s: %s\n%s%s" % (" ".join(cmd), describe_exit(rc), out, err)
+            # the compiler's messages first (reports truncate), the command last
+            return False, "cc %s\n%s%s\ncommand: %s" % (describe_exit(rc), out, err, " ".join(cmd))
         return True, ""
 
 

@@ -185,9 +185,21 @@ static int paste_embedded(Emitter *e, const char *name, Diag *d) {
     return diag_internal(d, "kernel file %s is not embedded", name);
 }
 
+/* Families whose kernels call another family's (kernels/ref/X.c calling
+ * kk_* of Y): pasting X pastes Y too. */
+static const unsigned kernel_deps[KKF_COUNT_] = {
+    [KKF_CONV] = 1u << KKF_UNARY,     /* kk_epilogue -> kk_act */
+    [KKF_DENSE] = 1u << KKF_CONV,
+    [KKF_INDEX] = 1u << KKF_SHAPE,
+    [KKF_LOGIC] = 1u << KKF_BINARY,   /* the broadcast iterator */
+};
+
 /* kk.h, then the header and source of each family the nodes use: only
  * those, since a static function declared but never defined is an error. */
 static int paste_kernels(Emitter *e, unsigned used, Diag *d) {
+    for (int round = 0; round < KKF_COUNT_; round++)
+        for (int k = 0; k < KKF_COUNT_; k++)
+            if (used & (1u << k)) used |= kernel_deps[k];
     emit(e, "/* ---- kernels, copied from kiln's kernels/ (static: no symbol clashes) ---- */\n");
     if (paste_embedded(e, "kk.h", d)) return -1;
     for (int part = 0; part < 2; part++)
