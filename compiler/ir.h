@@ -299,6 +299,8 @@ PassFn pass_remove_identity;    /* passes/identity.c: Identity, Dropout, no-op C
 PassFn pass_fold_constants;     /* passes/fold.c: nodes whose inputs are all constant */
 PassFn pass_dce;                /* passes/dce.c: unused nodes and values */
 PassFn pass_canonicalize;       /* passes/canonicalize.c: exporter patterns -> SiLU, GELU, HardSwish, Add */
+PassFn pass_fold_pad;           /* passes/fold_pad.c: zero Pad into the next Conv / AveragePool */
+PassFn pass_cancel_transpose;   /* passes/transpose.c: Transpose pairs merged or cancelled */
 PassFn pass_fold_affine;        /* passes/fold_affine.c: BN / per-channel Mul, Add into Conv, Gemm */
 PassFn pass_fuse_epilogue;      /* passes/fuse_epilogue.c: residual Add + activation into Conv, Gemm */
 PassFn pass_schedule;           /* passes/schedule.c: reorder branches to lower the memory peak */

@@ -27,6 +27,7 @@ static bool foldable(const Node *n) {
     for (int k = 0; k < n->ninputs; k++) {
         const Value *v = n->inputs[k];
         if (!v) continue;
+        if (n->op == OP_CAST_LIKE && k == 1) continue; /* only its dtype matters */
         if (v->kind != VK_CONST || !v->data) return false;
         in_bytes += value_bytes(v);
     }

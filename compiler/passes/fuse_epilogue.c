@@ -30,6 +30,9 @@ static int activation_of(const Node *c, double *alpha, double *beta) {
     case OP_HARD_SIGMOID: *alpha = u->alpha; *beta = u->beta; return KK_UN_HARD_SIGMOID;
     case OP_HARD_SWISH: *alpha = u->alpha; *beta = u->beta; return KK_UN_HARD_SWISH;
     case OP_GELU: return u->approx_tanh ? KK_UN_GELU_TANH : KK_UN_GELU;
+    case OP_SILU: return KK_UN_SILU;
+    case OP_MISH: return KK_UN_MISH;
+    case OP_SOFTSIGN: return KK_UN_SOFTSIGN;
     case OP_CLIP:
         if (u->bounds_runtime) return 0;
         *alpha = u->lo;

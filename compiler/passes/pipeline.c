@@ -11,6 +11,8 @@ const Pass pass_pipeline[] = {
     {"fold", pass_fold_constants, 1},
     {"dce", pass_dce, 0},
     {"canonicalize", pass_canonicalize, 1},
+    {"fold-pad", pass_fold_pad, 1},
+    {"transpose", pass_cancel_transpose, 1},
     {"fold-affine", pass_fold_affine, 1},
     {"fuse-epilogue", pass_fuse_epilogue, 1},
     {"schedule", pass_schedule, 1},

@@ -119,7 +119,23 @@ class Runner:
                                         opt=args.opt, cflags=args.cflags, timeout=args.timeout)
         self.namer = OpNamer()
 
-    def compile(self, case, model_path, outdir, graph_inputs, r):
+    @staticmethod
+    def feeding_inputs(model, value, graph_inputs):
+        """The graph inputs `value` is computed from (walking producers back)."""
+        producers = {o: n for n in model.graph.node for o in n.output}
+        seen, todo, found = set(), [value], []
+        while todo:
+            v = todo.pop()
+            if v in seen:
+                continue
+            seen.add(v)
+            if v in graph_inputs:
+                found.append(v)
+            elif v in producers and producers[v].op_type not in ("Shape", "Size"):
+                todo.extend(i for i in producers[v].input if i)  # (Shape needs no data)
+        return found
+
+    def compile(self, case, model_path, outdir, graph_inputs, r, model):
         """kiln compile with --freeze retries. Returns (status or None, message)."""
         freeze = {}
         while True:
@@ -141,6 +157,13 @@ class Runner:
             new = [n for n in dict.fromkeys(names) if n not in freeze]
             if new and all(n in graph_inputs for n in new):
                 for n in new:
+                    freeze[n] = graph_inputs.index(n)
+                continue
+            # a computed value must be constant: freeze the graph inputs it is computed from
+            feeding = [i for n in new for i in self.feeding_inputs(model, n, graph_inputs)
+                       if i not in freeze]
+            if new and feeding:
+                for n in dict.fromkeys(feeding):
                     freeze[n] = graph_inputs.index(n)
                 continue
             if "unsupported" in err.lower():
@@ -178,7 +201,7 @@ class Runner:
         graph_inputs = [v.name for v in model.graph.input]
         outdir = os.path.join(self.outroot, name)
         status, msg = self.compile(case, os.path.join(case, "model.onnx"), outdir,
-                                   [n if n not in inits else None for n in graph_inputs], r)
+                                   [n if n not in inits else None for n in graph_inputs], r, model)
         if status is not None:
             r["status"], r["message"] = status, msg
             return r
