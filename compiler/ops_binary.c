@@ -1,6 +1,7 @@
 /*
  * ops_binary.c - the broadcasting binary family of the ops table: Add, Sub,
- * Mul, Div, Pow, PRelu, and the variadic Min, Max, Sum, Mean.
+ * Mul, Div, Pow, PRelu, BitwiseAnd, BitwiseOr, BitwiseXor, and the variadic
+ * Min, Max, Sum, Mean.
  *
  * Pipeline position: parse and infer run in ir_infer (output shape = numpy
  * broadcast of all inputs; PRelu's slope broadcasts to X only); exec is
@@ -23,6 +24,7 @@
 static const DType T_FLOAT[] = {DT_F32, DT_F64, DT_UNDEF};
 static const DType T_NUMERIC[] = {DT_F32, DT_F64, DT_I8, DT_I16, DT_I32, DT_I64,
                                   DT_U8,  DT_U16, DT_U32, DT_U64, DT_UNDEF};
+static const DType T_INT[] = {DT_I8, DT_I16, DT_I32, DT_I64, DT_U8, DT_U16, DT_U32, DT_U64, DT_UNDEF};
 static const DType T_POW_BASE[] = {DT_F32, DT_F64, DT_I32, DT_I64, DT_UNDEF};
 
 typedef struct BinInfo {
@@ -40,6 +42,9 @@ static const BinInfo bin_info[] = {
     BIN(MUL, KK_BIN_MUL, T_NUMERIC, 0),
     BIN(DIV, KK_BIN_DIV, T_NUMERIC, 0),
     BIN(PRELU, KK_BIN_PRELU, T_NUMERIC, 0),
+    BIN(BITWISE_AND, KK_BIN_BITAND, T_INT, 0),
+    BIN(BITWISE_OR, KK_BIN_BITOR, T_INT, 0),
+    BIN(BITWISE_XOR, KK_BIN_BITXOR, T_INT, 0),
     {OP_POW, 0, NULL, T_POW_BASE, 0},
     BIN(MIN, KK_BIN_MIN, T_NUMERIC, 1),
     BIN(MAX, KK_BIN_MAX, T_NUMERIC, 1),

@@ -32,6 +32,9 @@ enum {
     KK_BIN_MAX,
     KK_BIN_PRELU,   /* a < 0 ? a*b : a (b = slope) */
     KK_BIN_MEAN,    /* variadic only: sum / count */
+    KK_BIN_BITAND,  /* integer types only: a & b */
+    KK_BIN_BITOR,   /* integer types only: a | b */
+    KK_BIN_BITXOR,  /* integer types only: a ^ b */
     KK_BIN_COUNT_
 };
 
@@ -57,7 +60,8 @@ KK_API int kk_bcast_init(kk_bcast *it, int rank, const int64_t *ydims, const int
 KK_API void kk_bcast_next(kk_bcast *it);
 
 /* y = op(a, b) elementwise with broadcasting; op is a KK_BIN_* code other
- * than MEAN. Returns 0, or -1 for a bad op or shape. */
+ * than MEAN (the BIT* codes for integer types only). Returns 0, or -1 for a
+ * bad op or shape. */
 KK_API int kk_binary_f32(int op, const float *a, const float *b, float *y, int rank,
                          const int64_t *ydims, const int64_t *adims, const int64_t *bdims);
 KK_API int kk_binary_f64(int op, const double *a, const double *b, double *y, int rank,

@@ -3,10 +3,11 @@
  * (kernels/ref/unary.c). Included by kk.h.
  *
  * One array kernel per element type, kk_unary_<t>(op, x, y, n, alpha, beta),
- * where op is a KK_UN_* code. Float types implement every code; integer
- * types implement RELU, NEG and ABS (wrapping like two's complement, so
- * -INT_MIN == INT_MIN as in numpy). Kernels return 0, or -1 for an op code
- * the type does not implement (the compiler never emits one).
+ * where op is a KK_UN_* code. Float types implement every code but
+ * BITWISE_NOT; integer types implement RELU, NEG, ABS, CLIP, SIGN and
+ * BITWISE_NOT (wrapping like two's complement, so -INT_MIN == INT_MIN as in
+ * numpy). Kernels return 0, or -1 for an op code the type does not implement
+ * (the compiler never emits one).
  *
  * y may equal x (in place). Integer arithmetic never hits C undefined
  * behaviour; float->integer Cast saturates (NaN -> 0) where C would be
@@ -37,6 +38,30 @@ enum {
     KK_UN_ABS,
     KK_UN_RECIPROCAL,
     KK_UN_CLIP,           /* [alpha = lo, beta = hi] min(max(x, lo), hi) */
+    KK_UN_SILU,           /* x * sigmoid(x) */
+    KK_UN_MISH,           /* x * tanh(softplus(x)) */
+    KK_UN_FLOOR,
+    KK_UN_CEIL,
+    KK_UN_ROUND,          /* to nearest, halves to even */
+    KK_UN_SIGN,           /* -1, 0 or 1 (floats: NaN stays NaN) */
+    KK_UN_SIN,
+    KK_UN_COS,
+    KK_UN_TAN,
+    KK_UN_ASIN,
+    KK_UN_ACOS,
+    KK_UN_ATAN,
+    KK_UN_SINH,
+    KK_UN_COSH,
+    KK_UN_ASINH,
+    KK_UN_ACOSH,
+    KK_UN_ATANH,
+    KK_UN_CELU,           /* [alpha] x > 0 ? x : alpha*(exp(x/alpha)-1) */
+    KK_UN_SELU,           /* [alpha, beta = gamma] gamma * (x > 0 ? x : alpha*(exp(x)-1)) */
+    KK_UN_SOFTSIGN,       /* x / (1 + |x|) */
+    KK_UN_THRESHOLDED_RELU, /* [alpha] x > alpha ? x : 0 */
+    KK_UN_SHRINK,         /* [alpha = lambd, beta = bias] x < -lambd ? x+bias : x > lambd ? x-bias : 0 */
+    KK_UN_SWISH,          /* [alpha] x * sigmoid(alpha*x) */
+    KK_UN_BITWISE_NOT,    /* integers only: ~x */
     KK_UN_COUNT_
 };
 

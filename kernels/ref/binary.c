@@ -1,7 +1,7 @@
 /*
  * binary.c - reference kernels of the broadcasting binary family: Add, Sub,
- * Mul, Div, Min, Max, PRelu, Pow (mixed base/exponent types) and the
- * variadic Sum, Min, Max, Mean.
+ * Mul, Div, Min, Max, PRelu, BitwiseAnd/Or/Xor (integers), Pow (mixed
+ * base/exponent types) and the variadic Sum, Min, Max, Mean.
  *
  * Everything walks the output with the one broadcast iterator, kk_bcast
  * (see kk_binary.h). Each op's formula is written once, in an X-macro list
@@ -134,7 +134,8 @@ KK_API void kk_bcast_next(kk_bcast *it) {
     X(T, W, KK_BIN_DIV, q == 0 ? (T)0 : q == -1 ? (T)(0u - (W)p) : (T)(p / q)) \
     X(T, W, KK_BIN_MIN, p < q ? p : q) \
     X(T, W, KK_BIN_MAX, p > q ? p : q) \
-    X(T, W, KK_BIN_PRELU, p < 0 ? (T)((W)p * (W)q) : p)
+    X(T, W, KK_BIN_PRELU, p < 0 ? (T)((W)p * (W)q) : p) \
+    KK_BIN_OPS_BITS(X, T, W)
 
 #define KK_BIN_OPS_U(X, T, W) \
     X(T, W, KK_BIN_ADD, (W)p + (W)q) \
@@ -143,7 +144,14 @@ KK_API void kk_bcast_next(kk_bcast *it) {
     X(T, W, KK_BIN_DIV, q == 0 ? (T)0 : (T)(p / q)) \
     X(T, W, KK_BIN_MIN, p < q ? p : q) \
     X(T, W, KK_BIN_MAX, p > q ? p : q) \
-    X(T, W, KK_BIN_PRELU, ((void)q, p))
+    X(T, W, KK_BIN_PRELU, ((void)q, p)) \
+    KK_BIN_OPS_BITS(X, T, W)
+
+/* Bitwise ops, shared by the signed and unsigned lists (on the bits of W). */
+#define KK_BIN_OPS_BITS(X, T, W) \
+    X(T, W, KK_BIN_BITAND, (W)p & (W)q) \
+    X(T, W, KK_BIN_BITOR, (W)p | (W)q) \
+    X(T, W, KK_BIN_BITXOR, (W)p ^ (W)q)
 
 #define KK_BIN_CASE(T, W, code, EXPR) \
     case code: \

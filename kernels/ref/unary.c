@@ -1,6 +1,7 @@
 /*
- * unary.c - reference kernels of the elementwise unary family: activations
- * and math functions, Clip with run-time bounds, Cast, Identity, Dropout.
+ * unary.c - reference kernels of the elementwise unary family: activations,
+ * math, rounding and trigonometric functions, Sign, BitwiseNot, Clip with
+ * run-time bounds, Cast, Identity, Dropout.
  *
  * Each op's formula is written once, in an X-macro list, and instantiated per
  * element type by the KK_DEF_* macros below; the op switch sits outside the
@@ -43,7 +44,32 @@
     X(T, KK_UN_NEG,          r = -v;) \
     X(T, KK_UN_ABS,          r = M(fabs)(v);) \
     X(T, KK_UN_RECIPROCAL,   r = 1 / v;) \
-    X(T, KK_UN_CLIP,         T t = v < a ? a : v; r = t > b ? b : t;)
+    X(T, KK_UN_CLIP,         T t = v < a ? a : v; r = t > b ? b : t;) \
+    X(T, KK_UN_SILU,         T e = M(exp)(-M(fabs)(v)); r = v * (v >= 0 ? 1 / (1 + e) : e / (1 + e));) \
+    X(T, KK_UN_MISH,         T sp = v > 0 ? v + M(log1p)(M(exp)(-v)) : M(log1p)(M(exp)(v)); \
+                             r = v * M(tanh)(sp);) \
+    X(T, KK_UN_FLOOR,        r = M(floor)(v);) \
+    X(T, KK_UN_CEIL,         r = M(ceil)(v);) \
+    X(T, KK_UN_ROUND,        r = M(nearbyint)(v);) \
+    X(T, KK_UN_SIGN,         r = v > 0 ? (T)1 : (v < 0 ? (T)-1 : v);) \
+    X(T, KK_UN_SIN,          r = M(sin)(v);) \
+    X(T, KK_UN_COS,          r = M(cos)(v);) \
+    X(T, KK_UN_TAN,          r = M(tan)(v);) \
+    X(T, KK_UN_ASIN,         r = M(asin)(v);) \
+    X(T, KK_UN_ACOS,         r = M(acos)(v);) \
+    X(T, KK_UN_ATAN,         r = M(atan)(v);) \
+    X(T, KK_UN_SINH,         r = M(sinh)(v);) \
+    X(T, KK_UN_COSH,         r = M(cosh)(v);) \
+    X(T, KK_UN_ASINH,        r = M(asinh)(v);) \
+    X(T, KK_UN_ACOSH,        r = M(acosh)(v);) \
+    X(T, KK_UN_ATANH,        r = M(atanh)(v);) \
+    X(T, KK_UN_CELU,         r = v > 0 ? v : a * M(expm1)(v / a);) \
+    X(T, KK_UN_SELU,         r = b * (v > 0 ? v : a * M(expm1)(v));) \
+    X(T, KK_UN_SOFTSIGN,     r = v / (1 + M(fabs)(v));) \
+    X(T, KK_UN_THRESHOLDED_RELU, r = v > a ? v : (T)0;) \
+    X(T, KK_UN_SHRINK,       r = v < -a ? v + b : (v > a ? v - b : (T)0);) \
+    X(T, KK_UN_SWISH,        T u = a * v; T e = M(exp)(-M(fabs)(u)); \
+                             r = v * (u >= 0 ? 1 / (1 + e) : e / (1 + e));)
 
 /* Integer formulas. W is the unsigned type the arithmetic wraps in (signed
  * overflow is undefined in C, unsigned wraps); S is 1 for signed types. */
@@ -51,7 +77,9 @@
     X(T, KK_UN_RELU,  r = (S && v < (T)1) ? (T)0 : v;) \
     X(T, KK_UN_NEG,   r = (T)(0u - (W)v);) \
     X(T, KK_UN_ABS,   r = (S && v < (T)1) ? (T)(0u - (W)v) : v;) \
-    X(T, KK_UN_CLIP,  T t = v < a ? a : v; r = t > b ? b : t;)
+    X(T, KK_UN_CLIP,  T t = v < a ? a : v; r = t > b ? b : t;) \
+    X(T, KK_UN_SIGN,  r = v > 0 ? (T)1 : (S && v < (T)1 && v != 0) ? (T)-1 : (T)0;) \
+    X(T, KK_UN_BITWISE_NOT, r = (T)~v;)
 
 /* One switch case: the element loop of one op. */
 #define KK_UN_CASE(T, code, body) \

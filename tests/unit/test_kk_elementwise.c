@@ -1,8 +1,9 @@
 /*
  * test_kk_elementwise.c - unit tests of the elementwise reference kernels
  * (kernels/ref/unary.c, kernels/ref/binary.c) on small hand-checked cases:
- * activation values, integer wrap-around, Clip bounds, Cast rules, and
- * numpy broadcasting through the shared iterator.
+ * activation values, math and rounding functions, integer wrap-around,
+ * Clip bounds, Cast rules, bitwise ops, and numpy broadcasting through the
+ * shared iterator.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -44,6 +45,22 @@ Test(kk_unary, activations_f32) {
         {KK_UN_ABS, 0, 0, {2, 0.5f, 0, 0.5f, 3}},
         {KK_UN_RECIPROCAL, 0, 0, {-0.5f, -2, INFINITY, 2, 0.33333334f}},
         {KK_UN_CLIP, -1.0f, 1.0f, {-1, -0.5f, 0, 0.5f, 1}},
+        {KK_UN_SILU, 0, 0, {-0.23840584f, -0.18877033f, 0, 0.31122967f, 2.8577224f}},
+        {KK_UN_MISH, 0, 0, {-0.25250148f, -0.22074377f, 0, 0.37524521f, 2.986535f}},
+        {KK_UN_CELU, 2.0f, 0, {-1.2642411f, -0.44239843f, 0, 0.5f, 3}},
+        {KK_UN_SELU, 1.6733f, 1.0507f, {-1.5201984f, -0.69177273f, 0, 0.52535f, 3.1521f}},
+        {KK_UN_SOFTSIGN, 0, 0, {-0.66666667f, -0.33333333f, 0, 0.33333333f, 0.75f}},
+        {KK_UN_THRESHOLDED_RELU, 0.5f, 0, {0, 0, 0, 0, 3}},
+        {KK_UN_SHRINK, 1.0f, 0.5f, {-1.5f, 0, 0, 0, 2.5f}},
+        {KK_UN_SWISH, 2.0f, 0, {-0.03597242f, -0.13447071f, 0, 0.36552929f, 2.9925821f}},
+        {KK_UN_SIN, 0, 0, {-0.90929743f, -0.47942554f, 0, 0.47942554f, 0.14112001f}},
+        {KK_UN_COS, 0, 0, {-0.41614684f, 0.87758256f, 1, 0.87758256f, -0.9899925f}},
+        {KK_UN_TAN, 0, 0, {2.1850399f, -0.54630249f, 0, 0.54630249f, -0.14254654f}},
+        {KK_UN_ATAN, 0, 0, {-1.1071487f, -0.46364761f, 0, 0.46364761f, 1.2490458f}},
+        {KK_UN_SINH, 0, 0, {-3.6268604f, -0.52109531f, 0, 0.52109531f, 10.017875f}},
+        {KK_UN_COSH, 0, 0, {3.7621957f, 1.127626f, 1, 1.127626f, 10.067662f}},
+        {KK_UN_ASINH, 0, 0, {-1.4436355f, -0.48121183f, 0, 0.48121183f, 1.8184465f}},
+        {KK_UN_SIGN, 0, 0, {-1, -1, 0, 1, 1}},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         cr_assert_eq(kk_unary_f32(cases[c].op, x, y, 5, cases[c].a, cases[c].b), 0, "op %d", cases[c].op);
@@ -51,6 +68,68 @@ Test(kk_unary, activations_f32) {
         for (int i = 0; i < 5; i++) /* the scalar form agrees with the array form */
             cr_expect_eq(kk_act_f32(cases[c].op, x[i], cases[c].a, cases[c].b), y[i], "op %d el %d", cases[c].op, i);
     }
+}
+
+Test(kk_unary, inverse_trig_f32) {
+    const float x[] = {-0.5f, 0.0f, 0.25f, 0.5f, 0.999f};
+    const float xh[] = {1.0f, 1.5f, 2.0f, 10.0f, 100.0f};
+    float y[5];
+    kk_unary_f32(KK_UN_ASIN, x, y, 5, 0, 0);
+    expect_f32(y, (const float[]){-0.52359878f, 0, 0.25268026f, 0.52359878f, 1.5260712f}, 5, 1e-6f);
+    kk_unary_f32(KK_UN_ACOS, x, y, 5, 0, 0);
+    expect_f32(y, (const float[]){2.0943951f, 1.5707963f, 1.3181161f, 1.0471976f, 0.044725087f}, 5, 1e-5f);
+    kk_unary_f32(KK_UN_ATANH, x, y, 5, 0, 0);
+    expect_f32(y, (const float[]){-0.54930614f, 0, 0.25541281f, 0.54930614f, 3.8002012f}, 5, 1e-5f);
+    kk_unary_f32(KK_UN_ACOSH, xh, y, 5, 0, 0);
+    expect_f32(y, (const float[]){0, 0.96242365f, 1.3169579f, 2.9932228f, 5.2982924f}, 5, 1e-6f);
+    /* outside the domain: NaN */
+    const float two[] = {2.0f};
+    kk_unary_f32(KK_UN_ASIN, two, y, 1, 0, 0);
+    cr_expect(isnan(y[0]));
+}
+
+Test(kk_unary, rounding_and_sign) {
+    const float x[] = {-2.5f, -1.5f, -0.5f, 0.5f, 1.5f, 2.5f, 2.6f, -2.6f};
+    float y[8];
+    cr_assert_eq(kk_unary_f32(KK_UN_ROUND, x, y, 8, 0, 0), 0);
+    expect_f32(y, (const float[]){-2, -2, 0, 0, 2, 2, 3, -3}, 8, 0); /* halves to even */
+    kk_unary_f32(KK_UN_FLOOR, x, y, 8, 0, 0);
+    expect_f32(y, (const float[]){-3, -2, -1, 0, 1, 2, 2, -3}, 8, 0);
+    kk_unary_f32(KK_UN_CEIL, x, y, 8, 0, 0);
+    expect_f32(y, (const float[]){-2, -1, 0, 1, 2, 3, 3, -2}, 8, 0);
+    const double big[] = {4503599627370497.0, -INFINITY, NAN};
+    double z[3];
+    kk_unary_f64(KK_UN_ROUND, big, z, 3, 0, 0);
+    cr_expect(z[0] == 4503599627370497.0 && isinf(z[1]) && z[1] < 0 && isnan(z[2]));
+    kk_unary_f64(KK_UN_SIGN, big, z, 3, 0, 0);
+    cr_expect(z[0] == 1 && z[1] == -1 && isnan(z[2]));
+    const int32_t xi[] = {INT32_MIN, -5, 0, 7};
+    int32_t yi[4];
+    cr_assert_eq(kk_unary_i32(KK_UN_SIGN, xi, yi, 4, 0, 0), 0);
+    cr_expect(yi[0] == -1 && yi[1] == -1 && yi[2] == 0 && yi[3] == 1);
+    const uint8_t xu[] = {0, 1, 200};
+    uint8_t yu[3];
+    kk_unary_u8(KK_UN_SIGN, xu, yu, 3, 0, 0);
+    cr_expect(yu[0] == 0 && yu[1] == 1 && yu[2] == 1);
+}
+
+Test(kk_unary, bitwise_not) {
+    const int8_t x[] = {-128, -1, 0, 5};
+    int8_t y[4];
+    cr_assert_eq(kk_unary_i8(KK_UN_BITWISE_NOT, x, y, 4, 0, 0), 0);
+    cr_expect(y[0] == 127 && y[1] == 0 && y[2] == -1 && y[3] == -6);
+    const uint16_t u[] = {0, 0x00FF};
+    uint16_t v[2];
+    kk_unary_u16(KK_UN_BITWISE_NOT, u, v, 2, 0, 0);
+    cr_expect(v[0] == 0xFFFF && v[1] == 0xFF00);
+    const uint64_t w[] = {0x0123456789ABCDEFull};
+    uint64_t r[1];
+    kk_unary_u64(KK_UN_BITWISE_NOT, w, r, 1, 0, 0);
+    cr_expect(r[0] == 0xFEDCBA9876543210ull);
+    /* not a float op */
+    const float f[] = {1.0f};
+    float g[1];
+    cr_expect_eq(kk_unary_f32(KK_UN_BITWISE_NOT, f, g, 1, 0, 0), -1);
 }
 
 Test(kk_unary, log_sqrt_and_extremes_f32) {
@@ -69,6 +148,13 @@ Test(kk_unary, log_sqrt_and_extremes_f32) {
     cr_expect(y[0] >= 0 && y[0] < 1e-30f && y[1] == 1.0f);
     kk_unary_f32(KK_UN_SOFTPLUS, big, y, 2, 0, 0);
     cr_expect(y[0] >= 0 && y[0] < 1e-30f && y[1] == 100.0f);
+    /* stable Silu, Mish and Swish at the ends */
+    kk_unary_f32(KK_UN_SILU, big, y, 2, 0, 0);
+    cr_expect(y[0] <= 0 && y[0] > -1e-30f && y[1] == 100.0f);
+    kk_unary_f32(KK_UN_MISH, big, y, 2, 0, 0);
+    cr_expect(y[0] <= 0 && y[0] > -1e-30f && y[1] == 100.0f);
+    kk_unary_f32(KK_UN_SWISH, big, y, 2, 1.0f, 0);
+    cr_expect(y[0] <= 0 && y[0] > -1e-30f && y[1] == 100.0f);
     /* NaN passes through Relu and Clip */
     const float nan1[] = {NAN};
     kk_unary_f32(KK_UN_RELU, nan1, y, 1, 0, 0);
@@ -288,6 +374,32 @@ Test(kk_binary, min_max_nan_and_prelu) {
     kk_binary_f32(KK_BIN_PRELU, x, slope, z, 2, (const int64_t[]){2, 2}, (const int64_t[]){2, 2},
                   (const int64_t[]){2, 1});
     expect_f32(z, (const float[]){-0.5f, 2, -0.75f, 4}, 4, 0);
+}
+
+Test(kk_binary, bitwise) {
+    const int32_t a[] = {0x0F0F, -1, 12, INT32_MIN}, b[] = {0x00FF, 0x1234, 10, -1};
+    int32_t y[4];
+    const int64_t d[] = {4};
+    cr_assert_eq(kk_binary_i32(KK_BIN_BITAND, a, b, y, 1, d, d, d), 0);
+    cr_expect(y[0] == 0x000F && y[1] == 0x1234 && y[2] == 8 && y[3] == INT32_MIN);
+    kk_binary_i32(KK_BIN_BITOR, a, b, y, 1, d, d, d);
+    cr_expect(y[0] == 0x0FFF && y[1] == -1 && y[2] == 14 && y[3] == -1);
+    kk_binary_i32(KK_BIN_BITXOR, a, b, y, 1, d, d, d);
+    cr_expect(y[0] == 0x0FF0 && y[1] == ~0x1234 && y[2] == 6 && y[3] == INT32_MAX);
+    /* [2,2] ^ [2] broadcast, unsigned 64-bit */
+    const uint64_t u[] = {1, 2, 3, UINT64_MAX}, m[] = {UINT64_MAX, 1};
+    uint64_t z[4];
+    cr_assert_eq(kk_binary_u64(KK_BIN_BITXOR, u, m, z, 2, (const int64_t[]){2, 2}, (const int64_t[]){2, 2},
+                               (const int64_t[]){1, 2}), 0);
+    cr_expect(z[0] == UINT64_MAX - 1 && z[1] == 3 && z[2] == UINT64_MAX - 3 && z[3] == UINT64_MAX - 1);
+    const int8_t p[] = {-128, 127}, q[] = {-1};
+    int8_t r[2];
+    kk_binary_i8(KK_BIN_BITAND, p, q, r, 1, (const int64_t[]){2}, (const int64_t[]){2}, (const int64_t[]){1});
+    cr_expect(r[0] == -128 && r[1] == 127);
+    /* float types have no bitwise ops */
+    const float f[] = {1};
+    float g[1];
+    cr_expect_eq(kk_binary_f32(KK_BIN_BITAND, f, f, g, 0, NULL, NULL, NULL), -1);
 }
 
 Test(kk_binary, variadic) {
