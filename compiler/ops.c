@@ -170,7 +170,7 @@ static int const_input(const Node *n, int k, Diag *d, const Value **out) {
 }
 
 int const_ints(const Node *n, int k, int64_t *out, int max, Diag *d) {
-    const Value *v;
+    const Value *v = NULL;
     if (const_input(n, k, d, &v)) return -1;
     int64_t cnt = value_numel(v);
     if (cnt > max)
@@ -190,7 +190,7 @@ int const_ints(const Node *n, int k, int64_t *out, int max, Diag *d) {
 }
 
 int const_floats(const Node *n, int k, double *out, int max, Diag *d) {
-    const Value *v;
+    const Value *v = NULL;
     if (const_input(n, k, d, &v)) return -1;
     int64_t cnt = value_numel(v);
     if (cnt > max)

@@ -901,7 +901,7 @@ out:
 
 /* NAME '=' VALUE; the type comes from the literal. */
 static int parse_attr(Parser *p, Node *n) {
-    const char *aname;
+    const char *aname = NULL;
     char buf[80];
     int line = p->tok.line, col = p->tok.col;
     if (parse_name(p, &aname, false, "an attribute name")) return -1;
