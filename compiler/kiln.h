@@ -33,6 +33,12 @@ typedef struct KilnOptions {
     int verify_each;            /* run ir_verify between passes */
     int inplace_io;             /* in-place ops may overwrite graph inputs (--inplace-io) */
     const char *dump_kg;        /* write the final IR as .kg (+ .bin weights) to this path */
+    /* kiln inspect: pictures (NULL: not written) and the report's form */
+    const char *svg;            /* optimized graph, SVG via Graphviz's dot */
+    const char *png;            /* optimized graph, PNG via Graphviz's dot */
+    const char *dot;            /* optimized graph as DOT text (no Graphviz needed) */
+    const char *memory_svg;     /* memory plan timeline, SVG written by kiln */
+    int json;                   /* print the report as JSON instead of text */
     int nshapes;
     KilnShape shapes[KILN_MAX_BINDINGS];
     int nfreeze;

@@ -44,7 +44,15 @@ static const char *usage_compile =
     "  --inplace-io        let in-place ops overwrite the caller's input buffers\n"
     "  --dump-kg FILE      also write the optimized graph as .kg text (+ FILE.bin)\n";
 
-static const char *usage_inspect = "usage: kiln inspect MODEL [options]\n\noptions:\n";
+static const char *usage_inspect =
+    "usage: kiln inspect MODEL [options]\n"
+    "\n"
+    "options:\n"
+    "  --json              print the report as JSON\n"
+    "  --dot FILE          write the optimized graph as Graphviz DOT\n"
+    "  --svg FILE          draw the optimized graph as SVG (needs Graphviz's dot)\n"
+    "  --png FILE          draw the optimized graph as PNG (needs Graphviz's dot)\n"
+    "  --memory-svg FILE   draw the memory plan (buffers over schedule steps) as SVG\n";
 static const char *usage_run =
     "usage: kiln run MODEL IN... [-o OUTDIR] [options]\n"
     "\n"
@@ -162,6 +170,16 @@ int main(int argc, char **argv) {
             o.dump_after = argv[++i];
         } else if (!strcmp(a, "--dump-kg") && next) {
             o.dump_kg = argv[++i];
+        } else if (!strcmp(cmd, "inspect") && !strcmp(a, "--json")) {
+            o.json = 1;
+        } else if (!strcmp(cmd, "inspect") && !strcmp(a, "--dot") && next) {
+            o.dot = argv[++i];
+        } else if (!strcmp(cmd, "inspect") && !strcmp(a, "--svg") && next) {
+            o.svg = argv[++i];
+        } else if (!strcmp(cmd, "inspect") && !strcmp(a, "--png") && next) {
+            o.png = argv[++i];
+        } else if (!strcmp(cmd, "inspect") && !strcmp(a, "--memory-svg") && next) {
+            o.memory_svg = argv[++i];
         } else if ((!strcmp(a, "--shape") || !strcmp(a, "--freeze")) && next) {
             char *arg = argv[++i];
             char *val = split_binding(arg);

@@ -15,6 +15,7 @@ have protoc-c || need_pkgs+=(protobuf-c-compiler)
 [ -f /usr/include/criterion/criterion.h ] || need_pkgs+=(libcriterion-dev)
 if [ "${1:-}" = "--test-deps" ]; then
   have clang || need_pkgs+=(clang)
+  have dot || need_pkgs+=(graphviz)
   have python3 || need_pkgs+=(python3 python3-pip)
 fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -7,7 +7,8 @@
  *               output, which has its own buffer).
  *   zero-copy   a Concat whose inputs are contiguous slices of the output
  *   Concat      (everything before the axis has extent 1) gets its inputs
- *               written straight into those slices by their producers.
+ *               written straight into those slices by their producers
+ *               (each input at most one Concat's slice).
  *   in-place    an elementwise op (OPF_INPLACE) writes over an input of the
  *               output's exact size when that input's bytes die there.
  *
@@ -44,12 +45,17 @@ static bool concat_contiguous(const Node *n) {
     return true;
 }
 
+/* x can live inside the Concat's output: produced by a real node into its
+ * own buffer, and appearing once in this Concat. Other readers are fine (a
+ * U-Net skip is also read by its MaxPool): they read the slice, which lives
+ * as long as the Concat's output, and nothing writes over it in place since
+ * the root outlives them. */
 static bool zero_copy_input(const Value *x, const Node *concat) {
-    if (!x || x->kind != VK_INTER || x->output_index >= 0 || x->alias_of >= 0 || x->nuses != 1) return false;
+    if (!x || x->kind != VK_INTER || x->output_index >= 0 || x->alias_of >= 0) return false;
     if (!x->producer || x->producer->elided) return false;
-    for (int k = 0; k < concat->ninputs; k++)
-        if (concat->inputs[k] == x && k != 0 && concat->inputs[k - 1] == x) return false;
-    return true;
+    int seen = 0;
+    for (int k = 0; k < concat->ninputs; k++) seen += concat->inputs[k] == x;
+    return seen == 1;
 }
 
 /* last step reading any value aliasing root r (or r itself) */
