@@ -74,6 +74,9 @@ size_t dtype_size(DType t);            /* bytes per element; 0 if unsupported */
 const char *dtype_name(DType t);       /* "f32", "i64", "bool", ... (text format) */
 const char *dtype_ctype(DType t);      /* "float", "int64_t", "uint8_t" (bool), ... */
 DType dtype_from_name(const char *s);  /* DT_UNDEF if unknown */
+/* The kernels' element-type constant as generated code spells it ("KK_F32"),
+ * or NULL when the reference kernels have no instantiation for t. */
+const char *dtype_kk_const(DType t, bool with_bool);
 bool dtype_is_float(DType t);
 bool dtype_is_int(DType t);            /* signed or unsigned integer, not bool */
 

@@ -51,6 +51,23 @@ DType dtype_from_name(const char *s) {
     return DT_UNDEF;
 }
 
+const char *dtype_kk_const(DType t, bool with_bool) {
+    switch (t) {
+    case DT_F32: return "KK_F32";
+    case DT_F64: return "KK_F64";
+    case DT_I8: return "KK_I8";
+    case DT_U8: return "KK_U8";
+    case DT_I16: return "KK_I16";
+    case DT_U16: return "KK_U16";
+    case DT_I32: return "KK_I32";
+    case DT_U32: return "KK_U32";
+    case DT_I64: return "KK_I64";
+    case DT_U64: return "KK_U64";
+    case DT_BOOL: return with_bool ? "KK_BOOL" : NULL;
+    default: return NULL;
+    }
+}
+
 bool dtype_is_float(DType t) { return t == DT_F32 || t == DT_F64 || t == DT_F16 || t == DT_BF16; }
 
 bool dtype_is_int(DType t) {

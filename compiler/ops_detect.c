@@ -25,34 +25,6 @@
 #include "ir.h"
 #include "kk.h"
 
-/* The kernel dtype constant for generated code; NULL for types the kernels
- * do not instantiate. */
-static const char *kk_dtype_const(DType t)
-{
-    switch (t) {
-    case DT_F32: return "KK_F32";
-    case DT_F64: return "KK_F64";
-    case DT_I8:  return "KK_I8";
-    case DT_U8:  return "KK_U8";
-    case DT_I16: return "KK_I16";
-    case DT_U16: return "KK_U16";
-    case DT_I32: return "KK_I32";
-    case DT_U32: return "KK_U32";
-    case DT_I64: return "KK_I64";
-    case DT_U64: return "KK_U64";
-    default:     return NULL;
-    }
-}
-
-/* Opset of n's domain; a graph without opset information is taken as the
- * newest opset kiln knows. */
-static int node_opset(const Graph *g, const Node *n)
-{
-    if (n->opset > 0)
-        return n->opset;
-    return g->opset > 0 ? g->opset : 22;
-}
-
 static const Value *input(const Node *n, int k)
 {
     return k < n->ninputs ? n->inputs[k] : NULL;
@@ -163,7 +135,7 @@ static int parse_maxroipool(Graph *g, Node *n, DetectAttrs *a, Diag *d)
 int detect_parse(Graph *g, Node *n, Diag *d)
 {
     DetectAttrs *a = &n->a.detect;
-    int opset = node_opset(g, n);
+    int opset = n->opset;
 
     memset(a, 0, sizeof *a);
     switch (n->op) {
@@ -202,7 +174,7 @@ static int infer_topk(Node *n, DetectAttrs *a, int opset, Diag *d)
 
     if (!x)
         return diag_error(d, n, "input 0 is required");
-    if (!kk_dtype_const(x->dtype))
+    if (!dtype_kk_const(x->dtype, false))
         return unsupported_dtype(n, 0, d);
     if (x->rank < 1)
         return diag_error(d, n, "input 0 must have rank >= 1, not a scalar");
@@ -322,7 +294,7 @@ int detect_infer(Graph *g, Node *n, Diag *d)
 {
     DetectAttrs *a = &n->a.detect;
     switch (n->op) {
-    case OP_TOP_K:               return infer_topk(n, a, node_opset(g, n), d);
+    case OP_TOP_K:               return infer_topk(n, a, n->opset, d);
     case OP_NON_MAX_SUPPRESSION: return infer_nms(g, n, a, d);
     case OP_ROI_ALIGN:           return infer_roi(n, a, 4, d);
     case OP_MAX_ROI_POOL:        return infer_roi(n, a, 5, d);
@@ -414,7 +386,7 @@ int detect_emit(Emitter *e, const Node *n, const char *const *in, const char *co
 {
     const DetectAttrs *a = &n->a.detect;
     const Value *x = n->inputs[0];
-    const char *dt = kk_dtype_const(x->dtype);
+    const char *dt = dtype_kk_const(x->dtype, false);
 
     if (!dt)
         return diag_internal(d, "detect_emit: cannot emit node '%s' (%s)", n->name, op_name(n->op));

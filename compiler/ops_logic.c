@@ -98,18 +98,12 @@ static const char *kk_type_name(DType t) {
     }
 }
 
-/* n->opset, or the newest semantics when the graph did not say (text format). */
-static int node_opset(const Graph *g, const Node *n) {
-    if (n->opset > 0) return n->opset;
-    return g->opset > 0 ? g->opset : 1000;
-}
-
 /* --------------------------------------------------------------- parse */
 
 int logic_parse(Graph *g, Node *n, Diag *d) {
     const LgInfo *info = lg_lookup(n->op);
     LogicAttrs *a = &n->a.logic;
-    const int opset = node_opset(g, n);
+    const int opset = n->opset;
     int err = 0;
     if (!info) return diag_internal(d, "logic_parse called for %s", op_name(n->op));
     memset(a, 0, sizeof *a);

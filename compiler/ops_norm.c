@@ -29,34 +29,6 @@
 
 /* ------------------------------------------------------------- helpers */
 
-/* Opset of n's domain; a graph without opset information is taken as the
- * newest opset kiln knows. */
-static int node_opset(const Graph *g, const Node *n)
-{
-    if (n->opset > 0)
-        return n->opset;
-    return g->opset > 0 ? g->opset : 22;
-}
-
-/* The kernel dtype constant for generated code; NULL when the kernels have
- * no instantiation for t. */
-static const char *kk_dtype_const(DType t)
-{
-    switch (t) {
-    case DT_F32:  return "KK_F32";
-    case DT_F64:  return "KK_F64";
-    case DT_I8:   return "KK_I8";
-    case DT_U8:   return "KK_U8";
-    case DT_I16:  return "KK_I16";
-    case DT_U16:  return "KK_U16";
-    case DT_I32:  return "KK_I32";
-    case DT_U32:  return "KK_U32";
-    case DT_I64:  return "KK_I64";
-    case DT_U64:  return "KK_U64";
-    default:      return NULL;
-    }
-}
-
 static const DType float_types[] = {DT_F32, DT_F64, DT_UNDEF};
 
 /* Optional tensor k, or NULL when omitted. */
@@ -128,7 +100,7 @@ static int parse_axis(Graph *g, Node *n, NormAttrs *a, Diag *d)
 int norm_parse(Graph *g, Node *n, Diag *d)
 {
     NormAttrs *a = &n->a.norm;
-    int opset = node_opset(g, n);
+    int opset = n->opset;
     int err = 0;
 
     memset(a, 0, sizeof *a);
@@ -604,7 +576,7 @@ int norm_infer(Graph *g, Node *n, Diag *d)
     case OP_EINSUM: {
         EinPlan ep;
         int rank = 0;
-        if (!kk_dtype_const(x->dtype))
+        if (!dtype_kk_const(x->dtype, false))
             return diag_error(d, n, "unsupported dtype %s for input 0 ('%s')", dtype_name(x->dtype), x->name);
         for (int k = 1; k < n->ninputs; k++) {
             const Value *v = n->inputs[k];
@@ -708,7 +680,7 @@ int norm_emit(Emitter *e, const Node *n, const char *const *in, const char *cons
 {
     const Value *x = n->inputs[0];
     const NormAttrs *a = &n->a.norm;
-    const char *dt = kk_dtype_const(x->dtype);
+    const char *dt = dtype_kk_const(x->dtype, false);
 
     if (!dt)
         return diag_internal(d, "norm_emit: cannot emit node '%s' (%s)", n->name, op_name(n->op));
@@ -721,7 +693,7 @@ int norm_emit(Emitter *e, const Node *n, const char *const *in, const char *cons
         if (norm_plan(n, &p, d))
             return -1;
         emit(e, "kk_normalize(%s, %s, %s, %s, %s, %s, %s, %s, %d, %d, ", dt,
-             kk_dtype_const((DType)a->stat_dtype), in[0], out[0], or_null(in[1]),
+             dtype_kk_const((DType)a->stat_dtype, false), in[0], out[0], or_null(in[1]),
              or_null(n->ninputs > 2 ? in[2] : NULL), or_null(has_output(n, 1) ? out[1] : NULL),
              or_null(has_output(n, 2) ? out[2] : NULL), p.rank, p.axis);
         emit_i64_array(e, p.dims, p.rank);

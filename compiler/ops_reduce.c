@@ -61,35 +61,6 @@ static const RedInfo *red_lookup(OpKind op)
     return NULL;
 }
 
-/* The kernel dtype constant for generated code; NULL when the kernels have
- * no instantiation for t (f16, bf16, string, ...). */
-static const char *kk_dtype_const(DType t)
-{
-    switch (t) {
-    case DT_F32:  return "KK_F32";
-    case DT_F64:  return "KK_F64";
-    case DT_I8:   return "KK_I8";
-    case DT_U8:   return "KK_U8";
-    case DT_I16:  return "KK_I16";
-    case DT_U16:  return "KK_U16";
-    case DT_I32:  return "KK_I32";
-    case DT_U32:  return "KK_U32";
-    case DT_I64:  return "KK_I64";
-    case DT_U64:  return "KK_U64";
-    case DT_BOOL: return "KK_BOOL";
-    default:      return NULL;
-    }
-}
-
-/* Opset of n's domain; a graph without opset information is taken as the
- * newest opset kiln knows. */
-static int node_opset(const Graph *g, const Node *n)
-{
-    if (n->opset > 0)
-        return n->opset;
-    return g->opset > 0 ? g->opset : 22;
-}
-
 /* ------------------------------------------------------------------- parse */
 
 /* An int attribute that must hold an axis; stored as int after a range
@@ -110,7 +81,7 @@ int reduce_parse(Graph *g, Node *n, Diag *d)
 {
     const RedInfo *ri = red_lookup(n->op);
     ReduceAttrs *a = &n->a.reduce;
-    int opset = node_opset(g, n);
+    int opset = n->opset;
     int err = 0;
 
     if (!ri)
@@ -169,7 +140,7 @@ static int check_dtype(const Node *n, const RedInfo *ri, DType t, Diag *d)
     else if (t == DT_BOOL)
         ok = ri->shape == RS_AXES && ri->allow_bool;
     else
-        ok = kk_dtype_const(t) != NULL;
+        ok = dtype_kk_const(t, true) != NULL;
     if (!ok)
         return diag_error(d, n, "unsupported dtype %s for input 0", dtype_name(t));
     return 0;
@@ -323,7 +294,7 @@ int reduce_emit(Emitter *e, const Node *n, const char *const *in, const char *co
 {
     const RedInfo *ri = red_lookup(n->op);
     const Value *x = n->inputs[0];
-    const char *dt = kk_dtype_const(x->dtype);
+    const char *dt = dtype_kk_const(x->dtype, true);
 
     if (!ri || !dt)
         return diag_internal(d, "reduce_emit: cannot emit node '%s' (%s)", n->name, op_name(n->op));

@@ -121,4 +121,49 @@ KK_API int kk_pow_i32(int etype, const int32_t *x, const void *e, int32_t *y, in
 KK_API int kk_pow_i64(int etype, const int64_t *x, const void *e, int64_t *y, int rank,
                       const int64_t *ydims, const int64_t *xdims, const int64_t *edims);
 
+/* The broadcast loop every broadcasting kernel shares (binary, logic):
+ * with a KkBcast `it` initialized, Y = EXPR(p, q) over the whole output, row
+ * by row, where p and q are the operands' elements (stride-0 rows hoisted). */
+/*
+ * One output row: m elements, a element p and b element q, output type TY.
+ * Four variants by which inputs are contiguous (stride 1) or repeated
+ * (stride 0); a row where both repeat computes once and fills.
+ */
+#define KK_BIN_ROW(TA, TB, TY, EXPR) \
+    if (it.ia && it.ib) { \
+        for (int64_t j = 0; j < m; j++) { \
+            const TA p = pa[j]; \
+            const TB q = pb[j]; \
+            py[j] = (TY)(EXPR); \
+        } \
+    } else if (it.ib) { \
+        const TA p = pa[0]; \
+        for (int64_t j = 0; j < m; j++) { \
+            const TB q = pb[j]; \
+            py[j] = (TY)(EXPR); \
+        } \
+    } else if (it.ia) { \
+        const TB q = pb[0]; \
+        for (int64_t j = 0; j < m; j++) { \
+            const TA p = pa[j]; \
+            py[j] = (TY)(EXPR); \
+        } \
+    } else { \
+        const TA p = pa[0]; \
+        const TB q = pb[0]; \
+        const TY v = (TY)(EXPR); \
+        for (int64_t j = 0; j < m; j++) py[j] = v; \
+    }
+
+/* The whole output, row by row, with `it` initialized. */
+#define KK_BCAST_LOOP(TA, TB, TY, A, B, Y, EXPR) \
+    for (int64_t r = 0; r < it.rows; r++, kk_bcast_next(&it)) { \
+        const TA *pa = (const TA *)(A) + it.oa; \
+        const TB *pb = (const TB *)(B) + it.ob; \
+        TY *py = (TY *)(Y) + r * it.inner; \
+        const int64_t m = it.inner; \
+        KK_BIN_ROW(TA, TB, TY, EXPR) \
+    }
+
+
 #endif

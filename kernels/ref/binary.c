@@ -73,47 +73,6 @@ KK_API void kk_bcast_next(kk_bcast *it) {
     }
 }
 
-/*
- * One output row: m elements, a element p and b element q, output type TY.
- * Four variants by which inputs are contiguous (stride 1) or repeated
- * (stride 0); a row where both repeat computes once and fills.
- */
-#define KK_BIN_ROW(TA, TB, TY, EXPR) \
-    if (it.ia && it.ib) { \
-        for (int64_t j = 0; j < m; j++) { \
-            const TA p = pa[j]; \
-            const TB q = pb[j]; \
-            py[j] = (TY)(EXPR); \
-        } \
-    } else if (it.ib) { \
-        const TA p = pa[0]; \
-        for (int64_t j = 0; j < m; j++) { \
-            const TB q = pb[j]; \
-            py[j] = (TY)(EXPR); \
-        } \
-    } else if (it.ia) { \
-        const TB q = pb[0]; \
-        for (int64_t j = 0; j < m; j++) { \
-            const TA p = pa[j]; \
-            py[j] = (TY)(EXPR); \
-        } \
-    } else { \
-        const TA p = pa[0]; \
-        const TB q = pb[0]; \
-        const TY v = (TY)(EXPR); \
-        for (int64_t j = 0; j < m; j++) py[j] = v; \
-    }
-
-/* The whole output, row by row, with `it` initialized. */
-#define KK_BCAST_LOOP(TA, TB, TY, A, B, Y, EXPR) \
-    for (int64_t r = 0; r < it.rows; r++, kk_bcast_next(&it)) { \
-        const TA *pa = (A) + it.oa; \
-        const TB *pb = (B) + it.ob; \
-        TY *py = (Y) + r * it.inner; \
-        const int64_t m = it.inner; \
-        KK_BIN_ROW(TA, TB, TY, EXPR) \
-    }
-
 /* ------------------------------------------------------- binary formulas */
 
 /* X(T, W, code, expr of p and q). W: the unsigned type integer arithmetic

@@ -33,52 +33,11 @@
     X(KK_U32, uint32_t, 32) \
     X(KK_U64, uint64_t, 64)
 
-/*
- * One output row of m elements: a's element p, b's element q, written as
- * type TY. Four variants by which inputs are contiguous (stride 1) or
- * repeated (stride 0); a row where both repeat computes once and fills.
- */
-#define KK_LG_ROW(TA, TB, TY, EXPR) \
-    if (it.ia && it.ib) { \
-        for (int64_t j = 0; j < m; j++) { \
-            const TA p = pa[j]; \
-            const TB q = pb[j]; \
-            py[j] = (TY)(EXPR); \
-        } \
-    } else if (it.ib) { \
-        const TA p = pa[0]; \
-        for (int64_t j = 0; j < m; j++) { \
-            const TB q = pb[j]; \
-            py[j] = (TY)(EXPR); \
-        } \
-    } else if (it.ia) { \
-        const TB q = pb[0]; \
-        for (int64_t j = 0; j < m; j++) { \
-            const TA p = pa[j]; \
-            py[j] = (TY)(EXPR); \
-        } \
-    } else { \
-        const TA p = pa[0]; \
-        const TB q = pb[0]; \
-        const TY v = (TY)(EXPR); \
-        for (int64_t j = 0; j < m; j++) py[j] = v; \
-    }
-
-/* The whole output, row by row, with the iterator `it` initialized. */
-#define KK_LG_LOOP(TA, TB, TY, A, B, Y, EXPR) \
-    for (int64_t r = 0; r < it.rows; r++, kk_bcast_next(&it)) { \
-        const TA *pa = (const TA *)(A) + it.oa; \
-        const TB *pb = (const TB *)(B) + it.ob; \
-        TY *py = (TY *)(Y) + r * it.inner; \
-        const int64_t m = it.inner; \
-        KK_LG_ROW(TA, TB, TY, EXPR) \
-    }
-
 /* ---------------------------------------------------- comparisons, And/Or */
 
 #define KK_CMP_CASE(T, code, EXPR) \
     case code: \
-        KK_LG_LOOP(T, T, uint8_t, a, b, y, EXPR) \
+        KK_BCAST_LOOP(T, T, uint8_t, a, b, y, EXPR) \
         return 0;
 
 #define KK_CMP_NUMERIC(code, T, bits) \
@@ -229,21 +188,21 @@ KK_API int64_t kk_mod_int_i64(int64_t a, int64_t b, int floored) {
 #define KK_MOD_FLOAT(code, T, bits) \
     case code: \
         if (truncated) { \
-            KK_LG_LOOP(T, T, T, a, b, y, bits == 32 ? fmodf((float)p, (float)q) : fmod(p, q)) \
+            KK_BCAST_LOOP(T, T, T, a, b, y, bits == 32 ? fmodf((float)p, (float)q) : fmod(p, q)) \
         } else { \
-            KK_LG_LOOP(T, T, T, a, b, y, \
+            KK_BCAST_LOOP(T, T, T, a, b, y, \
                        bits == 32 ? kk_mod_floor_f32((float)p, (float)q) : kk_mod_floor_f64(p, q)) \
         } \
         return 0;
 
 #define KK_MOD_SIGNED(code, T, bits) \
     case code: \
-        KK_LG_LOOP(T, T, T, a, b, y, kk_mod_int_i64((int64_t)p, (int64_t)q, !truncated)) \
+        KK_BCAST_LOOP(T, T, T, a, b, y, kk_mod_int_i64((int64_t)p, (int64_t)q, !truncated)) \
         return 0;
 
 #define KK_MOD_UNSIGNED(code, T, bits) \
     case code: \
-        KK_LG_LOOP(T, T, T, a, b, y, q == 0 ? 0 : p % q) \
+        KK_BCAST_LOOP(T, T, T, a, b, y, q == 0 ? 0 : p % q) \
         return 0;
 
 KK_API int kk_mod(int type, int truncated, const void *a, const void *b, void *y, int rank,
@@ -266,9 +225,9 @@ KK_API int kk_mod(int type, int truncated, const void *a, const void *b, void *y
 #define KK_SHIFT_SIGNED(code, T, bits) \
     case code: \
         if (left) { \
-            KK_LG_LOOP(T, T, T, x, s, y, q < 0 || q >= bits ? 0 : (T)((uint64_t)p << q)) \
+            KK_BCAST_LOOP(T, T, T, x, s, y, q < 0 || q >= bits ? 0 : (T)((uint64_t)p << q)) \
         } else { \
-            KK_LG_LOOP(T, T, T, x, s, y, \
+            KK_BCAST_LOOP(T, T, T, x, s, y, \
                        q < 0 || q >= bits ? (p < 0 ? -1 : 0) : p < 0 ? ~(~p >> q) : p >> q) \
         } \
         return 0;
@@ -276,9 +235,9 @@ KK_API int kk_mod(int type, int truncated, const void *a, const void *b, void *y
 #define KK_SHIFT_UNSIGNED(code, T, bits) \
     case code: \
         if (left) { \
-            KK_LG_LOOP(T, T, T, x, s, y, q >= bits ? 0 : (T)((uint64_t)p << q)) \
+            KK_BCAST_LOOP(T, T, T, x, s, y, q >= bits ? 0 : (T)((uint64_t)p << q)) \
         } else { \
-            KK_LG_LOOP(T, T, T, x, s, y, q >= bits ? 0 : p >> q) \
+            KK_BCAST_LOOP(T, T, T, x, s, y, q >= bits ? 0 : p >> q) \
         } \
         return 0;
 
@@ -322,8 +281,6 @@ KK_API int kk_hardmax(int type, const void *x, void *y, int64_t outer, int64_t m
 #undef KK_LG_FLOATS
 #undef KK_LG_SIGNED
 #undef KK_LG_UNSIGNED
-#undef KK_LG_ROW
-#undef KK_LG_LOOP
 #undef KK_CMP_CASE
 #undef KK_CMP_NUMERIC
 #undef KK_WHERE_SIZE
