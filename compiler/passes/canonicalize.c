@@ -6,6 +6,10 @@
  *   Mul(x, HardSigmoid(x; 1/6, 1/2))  -> HardSwish(x)
  *   0.5 * x * (1 + Erf(x / sqrt 2))   -> Gelu(x)          (nn.GELU before opset 20)
  *   0.5 * x * (1 + Tanh(sqrt(2/pi) * (x + 0.044715 x^3)))  -> Gelu(x, tanh)
+ *   (x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps) [* gamma] [+ beta]
+ *                                     -> LayerNormalization(x, gamma, beta)
+ *     (decomposed LayerNorm of exports before opset 17; the trailing Mul/Add
+ *     by constants become its scale and bias)
  * Each rewrite keeps the pattern's final output value (and name); the
  * nodes it replaces must have no other consumers. SiLU and friends then fuse
  * into a preceding Conv's epilogue like any activation.
@@ -139,6 +143,94 @@ static int gelu_tanh(Graph *g, Node *th, Diag *d) {
     return 0;
 }
 
+/* ReduceMean over the trailing axes [first, rank) with keepdims: first, or -1 */
+static int trailing_mean(const Node *n, const Value *x) {
+    if (!n || n->op != OP_REDUCE_MEAN || n->inputs[0] != x || !n->a.reduce.keepdims) return -1;
+    int k = n->a.reduce.naxes, r = x->rank;
+    if (k < 1 || k > r) return -1;
+    for (int i = 0; i < k; i++)
+        if (n->a.reduce.axes[i] != r - k + i) return -1;
+    return r - k;
+}
+
+/* A constant that broadcasts like x's trailing dims from `axis`: its
+ * elements in the normalized shape (numel == prod(dims[axis:])). */
+static bool trailing_const(const Value *c, const Value *x, int axis) {
+    if (!c || c->kind != VK_CONST || c->dtype != x->dtype) return false;
+    int64_t want = 1;
+    for (int i = axis; i < x->rank; i++) want *= x->dims[i];
+    if (value_numel(c) != want || c->rank > x->rank) return false;
+    for (int i = 0; i < c->rank; i++) {
+        int xa = x->rank - c->rank + i;
+        if (xa < axis ? c->dims[i] != 1 : c->dims[i] != x->dims[xa]) return false;
+    }
+    return true;
+}
+
+static int layer_norm(Graph *g, Node *div, Diag *d) {
+    Node *dead[10];
+    int nd = 0;
+    Value *dv = div->inputs[0], *den = div->inputs[1];
+    Node *sub = dv->producer, *sq = den->producer;
+    if (!sub || sub->op != OP_SUB || !sq || sq->op != OP_SQRT || den->nuses != 1) return 0;
+    Value *x = sub->inputs[0], *mean = sub->inputs[1];
+    int axis = trailing_mean(mean->producer, x);
+    if (axis < 0 || mean->nuses != 1 || (x->dtype != DT_F32 && x->dtype != DT_F64)) return 0;
+    Node *add = sq->inputs[0]->producer;
+    if (!add || add->op != OP_ADD || sq->inputs[0]->nuses != 1) return 0;
+    Value *var = add->inputs[0], *epsv = add->inputs[1];
+    if (!var->producer || var->producer->op != OP_REDUCE_MEAN) { var = add->inputs[1]; epsv = add->inputs[0]; }
+    if (!epsv || epsv->kind != VK_CONST || value_numel(epsv) != 1 || var->nuses != 1) return 0;
+    Node *vm = var->producer;
+    if (!vm || vm->op != OP_REDUCE_MEAN) return 0;
+    Value *p = vm->inputs[0];
+    Node *pw = p->producer;
+    if (!pw || p->nuses != 1 || trailing_mean(vm, p) != axis) return 0;
+    bool square = (pw->op == OP_POW && pw->inputs[0] == dv && is_scalar(pw->inputs[1], 2.0)) ||
+                  (pw->op == OP_MUL && pw->inputs[0] == dv && pw->inputs[1] == dv);
+    if (!square || dv->nuses != (pw->op == OP_MUL ? 3 : 2)) return 0;
+    dead[nd++] = mean->producer; dead[nd++] = sub; dead[nd++] = pw; dead[nd++] = vm;
+    dead[nd++] = add; dead[nd++] = sq; dead[nd++] = div;
+    Node *last = div;
+    Value *gamma = NULL, *beta = NULL;
+    Node *m = rw_sole_consumer(g, div->outputs[0]);
+    if (m && m->op == OP_MUL && trailing_const(other_input(m, div->outputs[0]), x, axis)) {
+        gamma = other_input(m, div->outputs[0]);
+        dead[nd++] = m;
+        last = m;
+        Node *b = rw_sole_consumer(g, m->outputs[0]);
+        if (b && b->op == OP_ADD && trailing_const(other_input(b, m->outputs[0]), x, axis)) {
+            beta = other_input(b, m->outputs[0]);
+            dead[nd++] = b;
+            last = b;
+        }
+    }
+    if (!same_shape(last->outputs[0], x)) return 0;
+    int64_t nshape[KILN_MAX_RANK];
+    int nr = x->rank - axis;
+    for (int i = 0; i < nr; i++) nshape[i] = x->dims[axis + i];
+    Value *sc = rw_new_const(g, gamma ? gamma->name : "ln.scale", x->dtype, nr, nshape);
+    Value *bi = beta ? rw_new_const(g, beta->name, x->dtype, nr, nshape) : NULL;
+    if (!sc || (beta && !bi)) return diag_error(d, div, "out of memory");
+    for (int64_t i = 0; i < value_numel(sc); i++) {
+        rw_set(sc, i, gamma ? rw_get(gamma, i) : 1.0);
+        if (bi) rw_set(bi, i, rw_get(beta, i));
+    }
+    Node *ln = ir_node_new(g, OP_LAYER_NORM, last->name, bi ? 3 : 2, 1);
+    Attr *aa = ln ? ir_attr_set(g, ln, "axis", AT_INT) : NULL;
+    if (aa) aa->i = axis;
+    Attr *ae = aa ? ir_attr_set(g, ln, "epsilon", AT_FLOAT) : NULL;
+    if (!ae) return diag_error(d, div, "out of memory");
+    ae->f = rw_get(epsv, 0);
+    ln->opset = 17 > last->opset ? 17 : last->opset; /* LayerNormalization exists from 17 */
+    ln->inputs[0] = x;
+    ln->inputs[1] = sc;
+    if (bi) ln->inputs[2] = bi;
+    ln->outputs[0] = last->outputs[0];
+    for (int i = 0; i < nd; i++) dead[i]->dead = true;
+    return 1;
+}
+
 int pass_canonicalize(Graph *g, Diag *d) {
     ir_recount(g);
     int changed = 0;
@@ -155,6 +247,8 @@ int pass_canonicalize(Graph *g, Diag *d) {
             r = gelu_erf(g, n, d);
         } else if (n->op == OP_TANH) {
             r = gelu_tanh(g, n, d);
+        } else if (n->op == OP_DIV) {
+            r = layer_norm(g, n, d);
         }
         if (r < 0) return -1;
         if (r > 0) {
