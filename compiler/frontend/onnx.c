@@ -391,7 +391,10 @@ static int expand(Loader *L, const PbModel *m, const PbNode *pn, NodeList *out, 
         PbNode *c = arena_alloc(A, sizeof *c);
         if (!c) return diag_error(L->d, NULL, "out of memory");
         *c = *b;
-        c->name = arena_printf(A, "%s/%s", prefix, b->name && *b->name ? b->name : b->op_type ? b->op_type : "node");
+        /* unnamed body nodes get their index: two calls in one body must not
+         * share a prefix (their internal values would collide) */
+        c->name = b->name && *b->name ? arena_printf(A, "%s/%s", prefix, b->name)
+                                      : arena_printf(A, "%s/%s_%zu", prefix, b->op_type ? b->op_type : "node", i);
         c->input = arena_alloc(A, sizeof(char *) * (b->n_input + 1));
         c->output = arena_alloc(A, sizeof(char *) * (b->n_output + 1));
         c->attribute = arena_alloc(A, sizeof(PbAttr *) * (b->n_attribute + 1));

@@ -10,6 +10,8 @@
  *                                     -> LayerNormalization(x, gamma, beta)
  *     (decomposed LayerNorm of exports before opset 17; the trailing Mul/Add
  *     by constants become its scale and bias)
+ *   LayerNormalization(x, s, b) * c + e -> LayerNormalization(x, s*c, b*c + e)
+ *   x * Clip(x + 3, 0, 6) / 6         -> HardSwish(x)     (older PyTorch exports)
  * Each rewrite keeps the pattern's final output value (and name); the
  * nodes it replaces must have no other consumers. SiLU and friends then fuse
  * into a preceding Conv's epilogue like any activation.
@@ -231,10 +233,63 @@ static int layer_norm(Graph *g, Node *div, Diag *d) {
     return 1;
 }
 
+/* Mul / Add by constants after a LayerNormalization fold into its scale and
+ * bias (new constants: the old ones may be shared). */
+static int ln_affine(Graph *g, Node *ln, Diag *d) {
+    if (ln->noutputs > 1 && ((ln->outputs[1] && ln->outputs[1]->nuses) || (ln->noutputs > 2 && ln->outputs[2] &&
+                                                                            ln->outputs[2]->nuses)))
+        return 0;
+    Value *x = ln->inputs[0], *y = ln->outputs[0];
+    int axis = ln->a.norm.axis;
+    Value *s = ln->inputs[1], *b = ln->ninputs > 2 ? ln->inputs[2] : NULL;
+    if (s->kind != VK_CONST || (b && b->kind != VK_CONST) || axis < 0 || axis >= x->rank) return 0;
+    Node *c = rw_sole_consumer(g, y);
+    if (!c || (c->op != OP_MUL && c->op != OP_ADD)) return 0;
+    Value *k = other_input(c, y);
+    if (!trailing_const(k, x, axis) || !trailing_const(s, x, axis) || (b && !trailing_const(b, x, axis)) ||
+        !same_shape(c->outputs[0], y))
+        return 0;
+    Value *ns = rw_new_const(g, s->name, s->dtype, s->rank, s->dims);
+    Value *nb = rw_new_const(g, b ? b->name : "ln.bias", s->dtype, s->rank, s->dims);
+    if (!ns || !nb) return diag_error(d, ln, "out of memory");
+    for (int64_t i = 0; i < value_numel(s); i++) {
+        double sv = rw_get(s, i), bv = b ? rw_get(b, i) : 0.0, kv = rw_get(k, i);
+        rw_set(ns, i, c->op == OP_MUL ? sv * kv : sv);
+        rw_set(nb, i, c->op == OP_MUL ? bv * kv : bv + kv);
+    }
+    ln->inputs[1] = ns;
+    if (ln->ninputs < 3) ln->ninputs = 3;
+    ln->inputs[2] = nb;
+    ln->outputs[0] = c->outputs[0];
+    c->dead = true;
+    return 1;
+}
+
+/* x * Clip(x + 3, 0, 6) / 6 (or * (1/6)), the HardSwish of older exports */
+static int hardswish_relu6(Graph *g, Node *add, Diag *d) {
+    Value *x = NULL;
+    if (is_scalar(add->inputs[1], 3.0)) x = add->inputs[0];
+    else if (is_scalar(add->inputs[0], 3.0)) x = add->inputs[1];
+    Node *clip = x ? rw_sole_consumer(g, add->outputs[0]) : NULL;
+    if (!clip || clip->op != OP_CLIP || clip->a.unary.bounds_runtime || clip->a.unary.lo != 0.0 ||
+        clip->a.unary.hi != 6.0)
+        return 0;
+    Node *mul = rw_sole_consumer(g, clip->outputs[0]);
+    if (!mul || mul->op != OP_MUL || other_input(mul, clip->outputs[0]) != x) return 0;
+    Node *div = rw_sole_consumer(g, mul->outputs[0]);
+    if (!div || !((div->op == OP_DIV && div->inputs[0] == mul->outputs[0] && is_scalar(div->inputs[1], 6.0)) ||
+                  (div->op == OP_MUL && is_scalar(other_input(div, mul->outputs[0]), 1.0 / 6))))
+        return 0;
+    if (!same_shape(div->outputs[0], x)) return 0;
+    Node *dead[4] = {add, clip, mul, div};
+    return replace_with(g, div, OP_HARD_SWISH, x, dead, 4, d) ? -1 : 1;
+}
+
 int pass_canonicalize(Graph *g, Diag *d) {
     ir_recount(g);
     int changed = 0;
-    for (int i = 0; i < g->nnodes; i++) {
+    int n0 = g->nnodes; /* nodes this pass creates are not inferred yet: not revisited */
+    for (int i = 0; i < n0; i++) {
         Node *n = g->nodes[i];
         if (n->dead) continue;
         int r = 0;
@@ -249,6 +304,15 @@ int pass_canonicalize(Graph *g, Diag *d) {
             r = gelu_tanh(g, n, d);
         } else if (n->op == OP_DIV) {
             r = layer_norm(g, n, d);
+        } else if (n->op == OP_LAYER_NORM) {
+            int k; /* a Mul then an Add: fold both */
+            while ((k = ln_affine(g, n, d)) > 0) {
+                r = 1;
+                ir_recount(g);
+            }
+            if (k < 0) r = -1;
+        } else if (n->op == OP_ADD) {
+            r = hardswish_relu6(g, n, d);
         }
         if (r < 0) return -1;
         if (r > 0) {

@@ -901,6 +901,54 @@ def diffusion_block():
     return g.model([g.add(a, x)])
 
 
+def local_functions():
+    """Model-local functions, as the newer PyTorch exporter writes modules:
+    a ConvAct function (Conv + LeakyRelu whose alpha refers to the caller's
+    attribute, with a default) called from a nested residual Block function,
+    called twice from the graph (once giving alpha, once relying on the
+    default). kiln inlines them; onnxruntime runs them as functions."""
+    import onnx
+    from onnx import helper, TensorProto, AttributeProto
+    rng = np.random.default_rng(61)
+    dom = "kiln.test"
+
+    def with_ref(node, name):  # attribute `name` refers to the calling node's `name`
+        node.attribute.append(helper.make_attribute_ref(name, AttributeProto.FLOAT))
+        return node
+
+    conv_act = helper.make_function(
+        dom, "ConvAct", ["X", "W", "B"], ["Y"],
+        [helper.make_node("Conv", ["X", "W", "B"], ["c"], pads=[1, 1, 1, 1]),
+         with_ref(helper.make_node("LeakyRelu", ["c"], ["Y"]), "alpha")],
+        [helper.make_opsetid("", 17)], attributes=[],
+        attribute_protos=[helper.make_attribute("alpha", 0.2)])
+    block = helper.make_function(
+        dom, "Block", ["X", "W1", "B1", "W2", "B2"], ["Y"],
+        [with_ref(helper.make_node("ConvAct", ["X", "W1", "B1"], ["h"], domain=dom), "alpha"),
+         helper.make_node("ConvAct", ["h", "W2", "B2"], ["h2"], domain=dom),
+         helper.make_node("Add", ["X", "h2"], ["Y"])],
+        [helper.make_opsetid("", 17), helper.make_opsetid(dom, 1)], attributes=["alpha"])
+    c = 8
+    inits = []
+    for i in range(4):
+        inits.append(onnx.numpy_helper.from_array(
+            (rng.standard_normal((c, c, 3, 3)) * np.sqrt(2.0 / (9 * c))).astype(np.float32), "w%d" % i))
+        inits.append(onnx.numpy_helper.from_array((rng.standard_normal(c) * 0.1).astype(np.float32), "b%d" % i))
+    nodes = [
+        helper.make_node("Block", ["x", "w0", "b0", "w1", "b1"], ["y1"], domain=dom, name="block1", alpha=0.05),
+        helper.make_node("Block", ["y1", "w2", "b2", "w3", "b3"], ["y2"], domain=dom, name="block2"),
+        helper.make_node("GlobalAveragePool", ["y2"], ["pooled"], name="gap"),
+    ]
+    graph = helper.make_graph(nodes, "local_functions",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, c, 12, 12])],
+                              [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, [1, c, 1, 1])], inits)
+    model = helper.make_model(graph, functions=[conv_act, block],
+                              opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(dom, 1)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
 MODELS = {
     "lenet5": lenet5,
     "alexnet": alexnet,
@@ -922,6 +970,7 @@ MODELS = {
     "yolo_head": yolo_head,
     "ssd_head": ssd_head,
     "diffusion_block": diffusion_block,
+    "local_functions": local_functions,
 }
 
 # inputs that are not standard-normal float32: name -> {input: fn(rng, shape)}

@@ -39,6 +39,7 @@ import concurrent.futures as cf
 import json
 import os
 import re
+import shlex
 import shutil
 import sys
 import time
@@ -62,7 +63,7 @@ LIGHT_TOL = {"densenet121": (2e-3, 1e-7)}
 # of these (every op they use is in kiln's table, so one would be a regression).
 REQUIRED = {"lenet5", "alexnet", "vgg", "inception", "resnet18", "resnet50_stage", "xception",
             "se_block", "mobilenetv2", "fashion_cnn", "convnext", "efficientnet", "densenet", "resnext",
-            "unet", "fcn8s", "deeplabv3", "yolo_head", "ssd_head", "diffusion_block",
+            "unet", "fcn8s", "deeplabv3", "yolo_head", "ssd_head", "diffusion_block", "local_functions",
             "light_bvlc_alexnet", "light_densenet121", "light_inception_v1", "light_inception_v2",
             "light_resnet50", "light_shufflenet", "light_squeezenet", "light_vgg19", "light_zfnet512"}
 
@@ -82,6 +83,8 @@ def parse_args(argv):
     p.add_argument("--resnet18-size", type=int, default=224, help="ResNet-18 input size (default 224)")
     p.add_argument("--timeout", type=int, default=900, help="seconds per compile / build / run step")
     p.add_argument("--keep", action="store_true", help="keep the output of passing models")
+    p.add_argument("--kiln-args", default="",
+                   help="extra `kiln compile` arguments, e.g. '--cpu=avx2 --threads=2'")
     return p.parse_args(argv)
 
 
@@ -190,7 +193,8 @@ class Runner:
         outdir = os.path.join(self.work, name)
         shutil.rmtree(outdir, ignore_errors=True)
         t = time.time()
-        rc, out, err = kilntest.run([self.kiln, "compile", path, "-o", outdir, "--name", name, "--exe"],
+        rc, out, err = kilntest.run([self.kiln, "compile", path, "-o", outdir, "--name", name, "--exe"] +
+                                    shlex.split(self.args.kiln_args),
                                     timeout=self.args.timeout)
         r["t_compile"] = time.time() - t
         if rc != 0:
