@@ -34,11 +34,24 @@ static void diag_append(Diag *d, const char *s, size_t n) {
     d->text[d->len] = 0;
 }
 
+/* Formats one piece of a message. Control characters (a newline in a node
+ * or value name read from a hostile model) are written as \xNN, so every
+ * message stays one line and leads with the file: tests and tools read the
+ * first line. */
 static void diag_appendf(Diag *d, const char *fmt, va_list ap) {
-    char buf[2048];
+    char buf[2048], esc[5];
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
     if (n < 0) return;
-    diag_append(d, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+    size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1, start = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        if (c >= 32 && c != 127) continue;
+        diag_append(d, buf + start, i - start);
+        snprintf(esc, sizeof esc, "\\x%02x", c);
+        diag_append(d, esc, 4);
+        start = i + 1;
+    }
+    diag_append(d, buf + start, len - start);
 }
 
 static void diag_prefix(Diag *d, const char *fmt, ...) {

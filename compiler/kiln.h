@@ -62,5 +62,8 @@ int kiln_run(const char *model, int ninputs, char **inputs, const char *outdir, 
 
 /* The frontends. */
 Graph *onnx_load(const char *path, const KilnOptions *o, Diag *d);
+/* The same from a model already in memory (the fuzzer's entry point): path
+ * names the model in messages and anchors external data files. */
+Graph *onnx_load_bytes(const void *buf, size_t len, const char *path, const KilnOptions *o, Diag *d);
 
 #endif

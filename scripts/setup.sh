@@ -15,6 +15,8 @@ have protoc-c || need_pkgs+=(protobuf-c-compiler)
 [ -f /usr/include/criterion/criterion.h ] || need_pkgs+=(libcriterion-dev)
 if [ "${1:-}" = "--test-deps" ]; then
   have clang || need_pkgs+=(clang)
+  ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || need_pkgs+=(libclang-rt-14-dev)
+  have valgrind || need_pkgs+=(valgrind)
   have dot || need_pkgs+=(graphviz)
   have python3 || need_pkgs+=(python3 python3-pip)
 fi

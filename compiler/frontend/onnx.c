@@ -7,11 +7,16 @@
  * dims bound with --shape), nodes with their raw attributes, and graph
  * outputs. Every unsupported op is reported at once, each naming its node.
  * Inputs named by --freeze become constants read from a tensor file.
+ *
+ * The file is untrusted (tests/errors, tests/fuzz): every declared size is
+ * checked against the data actually present before anything is allocated
+ * for it, and inlining local functions has a work budget.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "kiln.h"
 #include "krt.h"
@@ -29,19 +34,22 @@ typedef struct Loader {
     Diag *d;
     const char *path;     /* model file */
     char *dir;            /* its folder, resolved (malloc'd) */
+    const Node *node;     /* node whose attribute tensor is being read (messages), else NULL */
+    struct FnEntry *fns;  /* the model's local functions sorted by (domain, name) (malloc'd) */
+    size_t nfns;
 } Loader;
 
 /* ------------------------------------------------------- external data */
 
 /* Resolve LOCATION against the model's folder; refuse anything that leaves
  * it (absolute paths, "..", symlinks pointing out). Returns malloc'd path. */
-static char *resolve_external(Loader *L, const char *tname, const char *loc) {
+static char *resolve_external(Loader *L, const char *what, const char *tname, const char *loc) {
     if (!loc || !*loc) {
-        diag_error(L->d, NULL, "initializer '%s': external data has no location", tname);
+        diag_error(L->d, L->node, "%s '%s': external data has no location", what, tname);
         return NULL;
     }
     if (loc[0] == '/' || strstr(loc, "..")) {
-        diag_error(L->d, NULL, "initializer '%s': external data location '%s' escapes the model's folder", tname,
+        diag_error(L->d, L->node, "%s '%s': external data location '%s' escapes the model's folder", what, tname,
                    loc);
         return NULL;
     }
@@ -52,12 +60,12 @@ static char *resolve_external(Loader *L, const char *tname, const char *loc) {
     char *real = realpath(joined, NULL);
     free(joined);
     if (!real) {
-        diag_error(L->d, NULL, "initializer '%s': cannot open external data '%s': %s", tname, loc, strerror(errno));
+        diag_error(L->d, L->node, "%s '%s': cannot open external data '%s': %s", what, tname, loc, strerror(errno));
         return NULL;
     }
     size_t dl = strlen(L->dir);
     if (strncmp(real, L->dir, dl) != 0 || real[dl] != '/') {
-        diag_error(L->d, NULL, "initializer '%s': external data location '%s' escapes the model's folder", tname,
+        diag_error(L->d, L->node, "%s '%s': external data location '%s' escapes the model's folder", what, tname,
                    loc);
         free(real);
         return NULL;
@@ -65,7 +73,19 @@ static char *resolve_external(Loader *L, const char *tname, const char *loc) {
     return real;
 }
 
-static int read_external(Loader *L, const PbTensor *t, void *dst, size_t bytes) {
+/* External data in two steps: external_check validates the reference (a
+ * regular file inside the model's folder holding at least offset + bytes
+ * bytes), then the caller allocates and read_external reads. Nothing is
+ * allocated before the check, so a tiny file cannot make kiln allocate the
+ * gigabytes a hostile header claims. */
+typedef struct ExtRef {
+    char *path;           /* resolved (malloc'd) */
+    const char *loc;      /* as written in the model */
+    int64_t offset;
+} ExtRef;
+
+static int external_check(Loader *L, const PbTensor *t, const char *what, const char *tn, size_t bytes,
+                          ExtRef *ref) {
     const char *loc = NULL;
     int64_t offset = 0, length = -1;
     for (size_t i = 0; i < t->n_external_data; i++) {
@@ -73,26 +93,45 @@ static int read_external(Loader *L, const PbTensor *t, void *dst, size_t bytes) 
         if (!k || !v) continue;
         char *end;
         if (!strcmp(k, "location")) loc = v;
-        else if (!strcmp(k, "offset")) { errno = 0; offset = strtoll(v, &end, 10); if (*end || errno || offset < 0) offset = -1; }
-        else if (!strcmp(k, "length")) { errno = 0; length = strtoll(v, &end, 10); if (*end || errno || length < 0) length = -2; }
+        else if (!strcmp(k, "offset")) { errno = 0; offset = strtoll(v, &end, 10); if (!*v || *end || errno || offset < 0) offset = -1; }
+        else if (!strcmp(k, "length")) { errno = 0; length = strtoll(v, &end, 10); if (!*v || *end || errno || length < 0) length = -2; }
     }
     if (offset < 0 || length == -2)
-        return diag_error(L->d, NULL, "initializer '%s': bad external data offset/length", t->name);
+        return diag_error(L->d, L->node, "%s '%s': bad external data offset/length", what, tn);
     if (length >= 0 && (uint64_t)length != bytes)
-        return diag_error(L->d, NULL, "initializer '%s': external data length %lld, shape needs %zu bytes", t->name,
+        return diag_error(L->d, L->node, "%s '%s': external data length %lld, shape needs %zu bytes", what, tn,
                           (long long)length, bytes);
-    char *path = resolve_external(L, t->name, loc);
+    char *path = resolve_external(L, what, tn, loc);
     if (!path) return -1;
-    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        free(path);
+        return diag_error(L->d, L->node, "%s '%s': external data '%s' is not a regular file", what, tn, loc);
+    }
+    if ((uint64_t)st.st_size < (uint64_t)offset || (uint64_t)st.st_size - (uint64_t)offset < bytes) {
+        free(path);
+        return diag_error(L->d, L->node,
+                          "%s '%s': external data '%s' is shorter than %zu bytes at offset %lld (the file "
+                          "has %lld bytes)",
+                          what, tn, loc, bytes, (long long)offset, (long long)st.st_size);
+    }
+    ref->path = path;
+    ref->loc = loc;
+    ref->offset = offset;
+    return 0;
+}
+
+static int read_external(Loader *L, const char *what, const char *tn, ExtRef *ref, void *dst, size_t bytes) {
+    FILE *f = fopen(ref->path, "rb");
     int rc = 0;
-    if (!f) rc = diag_error(L->d, NULL, "initializer '%s': cannot open external data '%s'", t->name, loc);
+    if (!f) rc = diag_error(L->d, L->node, "%s '%s': cannot open external data '%s': %s", what, tn, ref->loc,
+                            strerror(errno));
     else {
-        if (fseeko(f, (off_t)offset, SEEK_SET) != 0 || fread(dst, 1, bytes, f) != bytes)
-            rc = diag_error(L->d, NULL, "initializer '%s': external data '%s' is shorter than %zu bytes at offset %lld",
-                            t->name, loc, bytes, (long long)offset);
+        if (fseeko(f, (off_t)ref->offset, SEEK_SET) != 0 || fread(dst, 1, bytes, f) != bytes)
+            rc = diag_error(L->d, L->node, "%s '%s': cannot read %zu bytes of external data '%s' at offset %lld",
+                            what, tn, bytes, ref->loc, (long long)ref->offset);
         fclose(f);
     }
-    free(path);
     return rc;
 }
 
@@ -100,17 +139,17 @@ static int read_external(Loader *L, const PbTensor *t, void *dst, size_t bytes) 
 
 static int tensor_dims(Loader *L, const PbTensor *t, const char *what, Value *v) {
     if (t->n_dims > KILN_MAX_RANK)
-        return diag_error(L->d, NULL, "%s '%s': unsupported rank %zu (max %d)", what, t->name ? t->name : "",
+        return diag_error(L->d, L->node, "%s '%s': unsupported rank %zu (max %d)", what, t->name ? t->name : "",
                           t->n_dims, KILN_MAX_RANK);
     v->rank = (int)t->n_dims;
     int64_t total = 1;
     for (size_t i = 0; i < t->n_dims; i++) {
         int64_t x = t->dims[i];
         if (x < 0)
-            return diag_error(L->d, NULL, "%s '%s': negative dimension %lld", what, t->name ? t->name : "",
+            return diag_error(L->d, L->node, "%s '%s': negative dimension %lld", what, t->name ? t->name : "",
                               (long long)x);
         if (x > 0 && total > ((int64_t)1 << 40) / x)
-            return diag_error(L->d, NULL, "%s '%s': element count overflows (tensor too large)", what,
+            return diag_error(L->d, L->node, "%s '%s': element count overflows (tensor too large)", what,
                               t->name ? t->name : "");
         total *= x;
         v->dims[i] = x;
@@ -118,27 +157,35 @@ static int tensor_dims(Loader *L, const PbTensor *t, const char *what, Value *v)
     return 0;
 }
 
-/* Fill v (already named) from a TensorProto: dtype, dims, data. */
+/* Fill v (already named) from a TensorProto: dtype, dims, data. Every size
+ * is checked against the data actually present before memory is allocated. */
 static int load_tensor(Loader *L, const PbTensor *t, Value *v, const char *what) {
     const char *tn = t->name ? t->name : v->name;
     DType dt = (DType)t->data_type;
     if (t->data_type <= 0 || t->data_type >= DT_COUNT_ || dtype_size(dt) == 0) {
         if (t->data_type == DT_STRING)
-            return diag_error(L->d, NULL, "%s '%s': unsupported dtype string", what, tn);
-        return diag_error(L->d, NULL, "%s '%s': unknown or unsupported dtype %d", what, tn, (int)t->data_type);
+            return diag_error(L->d, L->node, "%s '%s': unsupported dtype string", what, tn);
+        return diag_error(L->d, L->node, "%s '%s': unknown or unsupported dtype %d", what, tn, (int)t->data_type);
     }
     if (tensor_dims(L, t, what, v)) return -1;
     v->dtype = dt;
     v->kind = VK_CONST;
     size_t n = (size_t)value_numel(v), es = dtype_size(dt), bytes = n * es;
-    v->data = arena_alloc(&L->g->arena, bytes ? bytes : 1);
-    if (!v->data) return diag_error(L->d, NULL, "%s '%s': out of memory (%zu bytes)", what, tn, bytes);
-    if (t->data_location == 1 || t->n_external_data)
-        return read_external(L, t, v->data, bytes);
+    if (t->data_location == 1 || t->n_external_data) {
+        ExtRef ref = {0};
+        if (external_check(L, t, what, tn, bytes, &ref)) return -1;
+        v->data = arena_alloc(&L->g->arena, bytes ? bytes : 1);
+        int rc = v->data ? read_external(L, what, tn, &ref, v->data, bytes)
+                         : diag_error(L->d, L->node, "%s '%s': out of memory (%zu bytes)", what, tn, bytes);
+        free(ref.path);
+        return rc;
+    }
     if (t->has_raw_data) {
         if (t->raw_data.len != bytes)
-            return diag_error(L->d, NULL, "%s '%s': raw data is %zu bytes, shape needs %zu", what, tn,
+            return diag_error(L->d, L->node, "%s '%s': raw data is %zu bytes, shape needs %zu", what, tn,
                               t->raw_data.len, bytes);
+        v->data = arena_alloc(&L->g->arena, bytes ? bytes : 1);
+        if (!v->data) return diag_error(L->d, L->node, "%s '%s': out of memory (%zu bytes)", what, tn, bytes);
         if (bytes) memcpy(v->data, t->raw_data.data, bytes);
         return 0;
     }
@@ -151,7 +198,9 @@ static int load_tensor(Loader *L, const PbTensor *t, Value *v, const char *what)
     default: have = t->n_int32_data; break;
     }
     if (have != n)
-        return diag_error(L->d, NULL, "%s '%s': has %zu values, shape needs %zu", what, tn, have, n);
+        return diag_error(L->d, L->node, "%s '%s': has %zu values, shape needs %zu", what, tn, have, n);
+    v->data = arena_alloc(&L->g->arena, bytes ? bytes : 1);
+    if (!v->data) return diag_error(L->d, L->node, "%s '%s': out of memory (%zu bytes)", what, tn, bytes);
     for (size_t i = 0; i < n; i++) {
         unsigned char *p = (unsigned char *)v->data + i * es;
         switch (dt) {
@@ -195,22 +244,31 @@ static int load_attr(Loader *L, Node *n, const PbAttr *pa) {
     switch (type) {
     case AT_FLOAT: a->f = pa->f; break;
     case AT_INT: a->i = pa->i; break;
-    case AT_STRING: a->s = arena_strndup(&g->arena, (const char *)pa->s.data, pa->s.len); break;
+    case AT_STRING:
+        a->s = arena_strndup(&g->arena, pa->s.data ? (const char *)pa->s.data : "", pa->s.len);
+        if (!a->s) return diag_error(L->d, n, "out of memory");
+        break;
     case AT_FLOATS:
         a->n = (int)pa->n_floats;
         a->floats = arena_alloc(&g->arena, sizeof(double) * (pa->n_floats + 1));
+        if (!a->floats) return diag_error(L->d, n, "out of memory");
         for (size_t i = 0; i < pa->n_floats; i++) a->floats[i] = pa->floats[i];
         break;
     case AT_INTS:
         a->n = (int)pa->n_ints;
         a->ints = arena_alloc(&g->arena, sizeof(int64_t) * (pa->n_ints + 1));
+        if (!a->ints) return diag_error(L->d, n, "out of memory");
         for (size_t i = 0; i < pa->n_ints; i++) a->ints[i] = pa->ints[i];
         break;
     case AT_STRINGS:
         a->n = (int)pa->n_strings;
         a->strings = arena_alloc(&g->arena, sizeof(char *) * (pa->n_strings + 1));
-        for (size_t i = 0; i < pa->n_strings; i++)
-            a->strings[i] = arena_strndup(&g->arena, (const char *)pa->strings[i].data, pa->strings[i].len);
+        if (!a->strings) return diag_error(L->d, n, "out of memory");
+        for (size_t i = 0; i < pa->n_strings; i++) {
+            const ProtobufCBinaryData *b = &pa->strings[i];
+            a->strings[i] = arena_strndup(&g->arena, b->data ? (const char *)b->data : "", b->len);
+            if (!a->strings[i]) return diag_error(L->d, n, "out of memory");
+        }
         break;
     case AT_TENSOR: {
         if (!pa->t) return diag_error(L->d, n, "attribute '%s' has no tensor", pa->name);
@@ -221,8 +279,11 @@ static int load_attr(Loader *L, Node *n, const PbAttr *pa) {
         v->offset = -1;
         v->alias_of = v->output_index = v->input_index = -1;
         char what[300];
-        snprintf(what, sizeof what, "node '%s' attribute", n->name);
-        if (load_tensor(L, pa->t, v, what)) return -1;
+        snprintf(what, sizeof what, "attribute '%s' tensor", pa->name);
+        L->node = n;
+        int rc = load_tensor(L, pa->t, v, what);
+        L->node = NULL;
+        if (rc) return -1;
         a->t = v;
         break;
     }
@@ -270,7 +331,10 @@ static int load_input(Loader *L, const PbValueInfo *vi, const KilnOptions *o) {
         v->rank = (int)sh->n_dim;
         for (size_t i = 0; i < sh->n_dim; i++) {
             const KilnOnnx__Dimension *dm = sh->dim[i];
-            if (!dm->has_dim_value || dm->dim_value < 0) {
+            if (dm->has_dim_value && dm->dim_value < 0)
+                return diag_error(L->d, NULL, "graph input '%s': negative dimension %lld (dimension %zu)", name,
+                                  (long long)dm->dim_value, i);
+            if (!dm->has_dim_value) {
                 const char *sym = dm->dim_param ? dm->dim_param : "?";
                 return diag_error(L->d, NULL,
                                   "graph input '%s' has unknown dimension %zu ('%s'); bind it with --shape %s=DIMS "
@@ -334,15 +398,67 @@ typedef struct NodeList {
 } NodeList;
 
 #define MAX_INLINE_DEPTH 16
+/* Work budget for inlining (nodes copied, names mapped): far above what real
+ * exporters write, low enough that a few kilobytes of calls nested 16 deep
+ * (8^16 nodes) is refused before anything is copied. */
+#define MAX_INLINE_COST ((uint64_t)1 << 26)
 
-static const KilnOnnx__Function *find_function(const PbModel *m, const PbNode *pn) {
-    const char *dom = pn->domain ? pn->domain : "";
+/* Functions are looked up by (domain, name) through a sorted index; for a
+ * name defined twice the first definition wins. */
+typedef struct FnEntry {
+    const char *domain, *name;
+    size_t index;               /* position in the model, the tie-break */
+    const KilnOnnx__Function *f;
+} FnEntry;
+
+static int fn_cmp_key(const FnEntry *a, const FnEntry *b) {
+    int c = strcmp(a->domain, b->domain);
+    return c ? c : strcmp(a->name, b->name);
+}
+
+static int fn_cmp(const void *pa, const void *pb) {
+    const FnEntry *a = pa, *b = pb;
+    int c = fn_cmp_key(a, b);
+    return c ? c : a->index < b->index ? -1 : a->index > b->index;
+}
+
+static int index_functions(Loader *L, const PbModel *m) {
+    L->fns = malloc(sizeof(FnEntry) * (m->n_functions + 1));
+    if (!L->fns) return diag_error(L->d, NULL, "out of memory");
+    L->nfns = 0;
     for (size_t i = 0; i < m->n_functions; i++) {
         const KilnOnnx__Function *f = m->functions[i];
-        if (f->name && pn->op_type && !strcmp(f->name, pn->op_type) && !strcmp(f->domain ? f->domain : "", dom))
-            return f;
+        if (!f->name) continue;
+        L->fns[L->nfns++] = (FnEntry){f->domain ? f->domain : "", f->name, i, f};
     }
-    return NULL;
+    qsort(L->fns, L->nfns, sizeof(FnEntry), fn_cmp);
+    return 0;
+}
+
+static const KilnOnnx__Function *find_function(const Loader *L, const PbNode *pn) {
+    if (!pn->op_type || !L->nfns) return NULL;
+    FnEntry key = {pn->domain ? pn->domain : "", pn->op_type, 0, NULL};
+    size_t lo = 0, hi = L->nfns; /* first entry not below key */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (fn_cmp_key(&L->fns[mid], &key) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < L->nfns && !fn_cmp_key(&L->fns[lo], &key) ? L->fns[lo].f : NULL;
+}
+
+/* The work expanding pn would do, added to *cost; stops adding once over
+ * the budget (expand itself reports calls nested too deep). */
+static void expand_cost(const Loader *L, const PbNode *pn, int depth, uint64_t *cost) {
+    const KilnOnnx__Function *f = find_function(L, pn);
+    *cost += 1;
+    if (!f || depth >= MAX_INLINE_DEPTH) return;
+    uint64_t formals = f->n_input + f->n_output + 1;
+    for (size_t i = 0; i < f->n_node && *cost <= MAX_INLINE_COST; i++) {
+        const PbNode *b = f->node[i];
+        *cost += (b->n_input + b->n_output) * formals + b->n_attribute * (pn->n_attribute + f->n_attribute_proto + 1);
+        expand_cost(L, b, depth + 1, cost);
+    }
 }
 
 static int list_push(NodeList *l, const PbNode *pn) {
@@ -378,7 +494,7 @@ static const PbAttr *resolve_attr(const KilnOnnx__Function *f, const PbNode *cal
 }
 
 static int expand(Loader *L, const PbModel *m, const PbNode *pn, NodeList *out, int depth) {
-    const KilnOnnx__Function *f = find_function(m, pn);
+    const KilnOnnx__Function *f = find_function(L, pn);
     if (!f) return list_push(out, pn);
     const char *callname = pn->name && *pn->name ? pn->name : pn->op_type;
     if (depth >= MAX_INLINE_DEPTH)
@@ -421,6 +537,15 @@ static int load_nodes(Loader *L, const PbModel *m) {
     Graph *g = L->g;
     int bad = 0;
     NodeList list = {0};
+    if (index_functions(L, m)) return -1;
+    uint64_t cost = 0;
+    for (size_t i = 0; i < m->graph->n_node && cost <= MAX_INLINE_COST; i++)
+        expand_cost(L, m->graph->node[i], 0, &cost);
+    if (cost > MAX_INLINE_COST)
+        return diag_error(L->d, NULL,
+                          "unsupported: inlining the model's local functions would copy too many nodes (more than "
+                          "%llu steps; calls nested exponentially?)",
+                          (unsigned long long)MAX_INLINE_COST);
     for (size_t i = 0; i < m->graph->n_node; i++)
         if (expand(L, m, m->graph->node[i], &list, 0)) {
             free(list.v);
@@ -440,7 +565,10 @@ static int load_node_list(Loader *L, const PbNode *const *nodes, size_t count, i
         const PbNode *pn = nodes[i];
         const char *op = pn->op_type ? pn->op_type : "";
         const char *dom = pn->domain ? pn->domain : "";
-        const char *nm = pn->name && *pn->name ? pn->name : "";
+        /* an unnamed node is called what ir_node_new would call it: OP_INDEX */
+        char synth[160];
+        snprintf(synth, sizeof synth, "%.120s_%zu", op, i);
+        const char *nm = pn->name && *pn->name ? pn->name : synth;
         if (*dom && strcmp(dom, "ai.onnx")) {
             diag_error(L->d, NULL, "node '%s' (%s): unsupported op domain '%s'", nm, op, dom);
             bad++;
@@ -461,7 +589,9 @@ static int load_node_list(Loader *L, const PbNode *const *nodes, size_t count, i
         const char *nm = pn->name && *pn->name ? pn->name : NULL;
         if ((int)nin < info->min_in || (int)nin > info->max_in || (int)nout < info->min_out ||
             (int)nout > info->max_out || nin > KILN_MAX_IN || nout > KILN_MAX_OUT) {
-            Node tmp = {.op = info->kind, .name = nm ? nm : "?"};
+            char synth[160];
+            snprintf(synth, sizeof synth, "%s_%zu", op_name(info->kind), i);
+            Node tmp = {.op = info->kind, .name = nm ? nm : synth};
             return diag_error(L->d, &tmp, "has %zu inputs and %zu outputs; expected %d..%d inputs and %d..%d outputs",
                               nin, nout, info->min_in, info->max_in, info->min_out, info->max_out);
         }
@@ -492,17 +622,26 @@ static int load_node_list(Loader *L, const PbNode *const *nodes, size_t count, i
 
 static int load_model(Loader *L, const PbModel *m, const KilnOptions *o) {
     Graph *g = L->g;
-    int opset = -1;
+    int64_t opset = 0;
+    bool found = false;
     for (size_t i = 0; i < m->n_opset_import; i++) {
         const char *dom = m->opset_import[i]->domain ? m->opset_import[i]->domain : "";
-        if (!*dom || !strcmp(dom, "ai.onnx")) opset = (int)m->opset_import[i]->version;
+        if (!*dom || !strcmp(dom, "ai.onnx")) {
+            opset = m->opset_import[i]->version;
+            found = true;
+        }
     }
-    if (opset < 0 && m->n_opset_import == 0) opset = 1; /* IR version 1/2 files have no imports */
-    if (opset < 1) return diag_error(L->d, NULL, "no opset import for the default ONNX domain");
+    if (!found && m->n_opset_import == 0) { /* IR version 1/2 files have no imports */
+        opset = 1;
+        found = true;
+    }
+    if (!found) return diag_error(L->d, NULL, "no opset import for the default ONNX domain");
+    if (opset < 1) return diag_error(L->d, NULL, "invalid opset %lld for the default ONNX domain (must be at least 1)",
+                                     (long long)opset);
     if (opset > KILN_MAX_OPSET)
-        return diag_error(L->d, NULL, "unsupported opset %d (from the future: kiln knows opsets 1..%d)", opset,
-                          KILN_MAX_OPSET);
-    g->opset = opset;
+        return diag_error(L->d, NULL, "unsupported opset %lld (from the future: kiln knows opsets 1..%d)",
+                          (long long)opset, KILN_MAX_OPSET);
+    g->opset = (int)opset;
     const PbGraph *pg = m->graph;
     if (!pg) return diag_error(L->d, NULL, "the model has no graph");
     for (size_t i = 0; i < pg->n_initializer; i++) {
@@ -554,12 +693,28 @@ Graph *onnx_load(const char *path, const KilnOptions *o, Diag *d) {
     void *buf = NULL;
     size_t len = 0;
     char err[512];
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        diag_error(d, NULL, "is a folder, not an ONNX model file");
+        return NULL;
+    }
     if (krt_read_file(path, &buf, &len, err, sizeof err)) {
-        diag_error(d, NULL, "%s", err);
+        /* the runtime's message leads with the path too: do not repeat it */
+        size_t pl = strlen(path);
+        diag_error(d, NULL, "%s", !strncmp(err, path, pl) && err[pl] == ':' && err[pl + 1] == ' ' ? err + pl + 2 : err);
+        return NULL;
+    }
+    Graph *g = onnx_load_bytes(buf, len, path, o, d);
+    free(buf);
+    return g;
+}
+
+Graph *onnx_load_bytes(const void *buf, size_t len, const char *path, const KilnOptions *o, Diag *d) {
+    if (len == 0) {
+        diag_error(d, NULL, "empty file (not an ONNX model)");
         return NULL;
     }
     PbModel *m = kiln_onnx__model__unpack(NULL, len, buf);
-    free(buf);
     if (!m) {
         diag_error(d, NULL, "not a valid ONNX model (protobuf decoding failed: truncated or corrupt file)");
         return NULL;
@@ -581,6 +736,7 @@ Graph *onnx_load(const char *path, const KilnOptions *o, Diag *d) {
     int rc = load_model(&L, m, o);
     kiln_onnx__model__free_unpacked(m, NULL);
     free(L.dir);
+    free(L.fns);
     if (rc) {
         ir_graph_free(L.g);
         return NULL;

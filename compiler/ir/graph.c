@@ -286,7 +286,7 @@ int ir_toposort(Graph *g, Diag *d) {
             }
         goto out;
     }
-    memcpy(g->nodes, order, sizeof(Node *) * (size_t)n);
+    if (n) memcpy(g->nodes, order, sizeof(Node *) * (size_t)n);
     ir_recount(g);
 out:
     free(ready);

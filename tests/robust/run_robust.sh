@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# run_robust.sh - kiln under sanitizers, its generated code under sanitizers and
+# strict warnings, determinism, the generated API's argument checks, and
+# numerical edge cases.
+#
+#   tests/robust/run_robust.sh KILN [WORKDIR]      (default WORKDIR: ./robust-work)
+#   env KILN_NODE_CACHE  folder already holding the generated ONNX node tests
+#       ROBUST_CC        compiler for the ASan+UBSan kiln (default clang, else cc)
+#
+# (a) builds an ASan+UBSan kiln (-DKILN_SANITIZE=ON) in WORKDIR/asan-build and
+#     runs the whole error corpus with it (tests/errors/run_errors.py --sanitized:
+#     every case must still fail cleanly, with no sanitizer or leak report), then
+#     compiles every end-to-end model and a sample of the ONNX node tests with it,
+#     expecting the same bytes as the normal kiln writes;
+# (b)-(e) tests/robust/robust.py: the generated code of every model in
+#     tests/models built with gcc and clang at -std=c11 -Wall -Wextra -Wconversion
+#     -Wshadow -Werror under -fsanitize=address,undefined, run through
+#     tests/robust/harness.c and compared with the normal build; compile-twice and
+#     run-twice determinism; NAME_init/NAME_run argument checks (NULL pointers,
+#     short and misaligned arena, misaligned weights); NaN/Inf inputs against
+#     onnxruntime and Softmax/LogSoftmax on logits of +-1e4.
+#
+# Ends with `robust tests: P passed, F failed`; exit 0 iff F == 0.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+if [ $# -lt 1 ]; then
+  echo "usage: $0 KILN [WORKDIR]" >&2
+  exit 2
+fi
+KILN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+WORK=$(mkdir -p "${2:-robust-work}" && cd "${2:-robust-work}" && pwd)
+pass=0
+fail=0
+
+if ! python3 -c "import onnx, numpy" 2>/dev/null; then
+  echo "robust tests: cannot import onnx and numpy (pip install onnx onnxruntime numpy); skipped"
+  exit 77
+fi
+
+CC_SAN=${ROBUST_CC:-}
+if [ -z "$CC_SAN" ]; then
+  if command -v clang >/dev/null 2>&1; then CC_SAN=clang; else CC_SAN=cc; fi
+fi
+ASAN_BUILD=$WORK/asan-build
+echo "robust: building an ASan+UBSan kiln in $ASAN_BUILD ($CC_SAN)"
+if cmake -S "$SRC" -B "$ASAN_BUILD" -DCMAKE_C_COMPILER="$CC_SAN" -DKILN_SANITIZE=ON -DKILN_TESTS=OFF \
+     -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$WORK/asan-build.log" 2>&1 &&
+   cmake --build "$ASAN_BUILD" -j2 --target kiln >>"$WORK/asan-build.log" 2>&1; then
+  echo "ok   asan-kiln: builds"
+  pass=$((pass + 1))
+  ASAN_KILN=$ASAN_BUILD/kiln
+else
+  tail -20 "$WORK/asan-build.log" | sed 's/^/    /'
+  echo "FAIL asan-kiln: build failed"
+  fail=$((fail + 1))
+  ASAN_KILN=
+fi
+
+if [ -n "$ASAN_KILN" ]; then
+  python3 "$SRC/tests/errors/run_errors.py" "$ASAN_KILN" --sanitized -j 2 >"$WORK/errors-asan.log" 2>&1
+  line=$(tail -1 "$WORK/errors-asan.log")
+  p=$(echo "$line" | sed -n 's/^error tests: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+  f=$(echo "$line" | sed -n 's/^error tests: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+  if [ -n "$p" ] && [ "$f" = 0 ]; then
+    echo "ok   asan-kiln error corpus: $p cases fail cleanly, no sanitizer or leak report"
+    pass=$((pass + 1))
+  else
+    grep -A12 "^FAIL" "$WORK/errors-asan.log" | head -60 | sed 's/^/    /'
+    echo "FAIL asan-kiln error corpus: ${line:-no result} ($WORK/errors-asan.log)"
+    fail=$((fail + 1))
+  fi
+fi
+
+python3 "$HERE/robust.py" --kiln "$KILN" ${ASAN_KILN:+--asan-kiln "$ASAN_KILN"} --work "$WORK/robust" -j 2 \
+  ${KILN_NODE_CACHE:+--node-cache "$KILN_NODE_CACHE"} | tee "$WORK/robust.log" | grep -v "^robust tests:"
+line=$(tail -1 "$WORK/robust.log")
+p=$(echo "$line" | sed -n 's/^robust tests: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+f=$(echo "$line" | sed -n 's/^robust tests: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+if [ -z "$p" ]; then
+  echo "FAIL robust.py did not finish ($WORK/robust.log)"
+  fail=$((fail + 1))
+else
+  pass=$((pass + p))
+  fail=$((fail + f))
+fi
+echo "robust tests: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
