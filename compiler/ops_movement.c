@@ -331,6 +331,9 @@ static int infer_pad(Node *n, Diag *d)
     }
     for (int k = 0; k < r; k++) {
         const int64_t b = a->pad.rpads[k], e = a->pad.rpads[r + k];
+        const int64_t lim = (int64_t)1 << 40; /* no real pad is near this; keeps the sums exact */
+        if (b > lim || b < -lim || e > lim || e < -lim)
+            return diag_error(d, n, "pads %" PRId64 ", %" PRId64 " on axis %d are out of range", b, e, k);
         out[k] = x->dims[k] + b + e;
         if (out[k] < 0)
             return diag_error(d, n, "pads %" PRId64 ", %" PRId64 " remove more than the %"

@@ -354,7 +354,9 @@ static int infer_reshape(Node *n, Diag *d)
                 s[k] = x->dims[k];
             }
         }
-        known *= s[k];
+        if (s[k] > 0 && known > ((int64_t)1 << 40) / s[k])
+            return diag_error(d, n, "shape[%d] = %" PRId64 " makes the tensor too large", k, s[k]);
+        if (s[k] >= 0) known *= s[k];
     }
     if (infer_at >= 0) {
         if (has_zero && n->a.shape.reshape.allowzero)

@@ -355,27 +355,33 @@ KK_API void kk_gather(const void *x, const void *indices, int index_dtype, void 
     }
 }
 
-/* One loop per element type; start + i * delta in that type. */
-#define KK_RANGE_CASE(CODE, T)                                                    \
+/* One loop per element type; start + i * delta in that type. Integer
+ * types compute in uint64_t, which wraps instead of overflowing (a hostile
+ * start/delta must not be undefined behaviour; valid ranges never wrap). */
+#define KK_RANGE_CASE(CODE, T, EXPR)                                              \
     case CODE: {                                                                  \
         T s, dl;                                                                  \
         memcpy(&s, start, sizeof s);                                              \
         memcpy(&dl, delta, sizeof dl);                                            \
         for (int64_t i = 0; i < n; i++)                                           \
-            ((T *)y)[i] = (T)(s + (T)i * dl);                                     \
+            ((T *)y)[i] = (T)(EXPR);                                              \
         break;                                                                    \
     }
+#define KK_RANGE_F(T) s + (T)i * dl
+#define KK_RANGE_I ((uint64_t)s + (uint64_t)i * (uint64_t)dl)
 
 KK_API void kk_range(void *y, int dtype, int64_t n, const void *start, const void *delta)
 {
     switch (dtype) {
-    KK_RANGE_CASE(KK_F32, float)
-    KK_RANGE_CASE(KK_F64, double)
-    KK_RANGE_CASE(KK_I16, int16_t)
-    KK_RANGE_CASE(KK_I32, int32_t)
-    KK_RANGE_CASE(KK_I64, int64_t)
+    KK_RANGE_CASE(KK_F32, float, KK_RANGE_F(float))
+    KK_RANGE_CASE(KK_F64, double, KK_RANGE_F(double))
+    KK_RANGE_CASE(KK_I16, int16_t, KK_RANGE_I)
+    KK_RANGE_CASE(KK_I32, int32_t, KK_RANGE_I)
+    KK_RANGE_CASE(KK_I64, int64_t, KK_RANGE_I)
     default:
         break;
     }
 }
 #undef KK_RANGE_CASE
+#undef KK_RANGE_F
+#undef KK_RANGE_I
