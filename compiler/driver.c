@@ -14,10 +14,13 @@
 #include "backend/c/cgen.h"
 #include "frontend/text.h"
 #include "kiln.h"
+#include "passes/pack.h"
 
 void kiln_options_init(KilnOptions *o) {
     memset(o, 0, sizeof *o);
     o->opt_level = 1;
+    o->cpu = KILN_CPU_NATIVE;
+    o->threads = 0;
 }
 
 static bool ends_with(const char *s, const char *suf) {
@@ -95,6 +98,8 @@ int kiln_optimize(Graph *g, const KilnOptions *o, Diag *d) {
     }
     if (ir_verify(g, d)) return -1;
     g->inplace_io = o->inplace_io;
+    /* lowering to the fast kernels: target-dependent, after the pipeline */
+    if (o->opt_level >= 1 && pass_pack(g, o->cpu, o->threads, d)) return -1;
     return pass_memplan_level(g, o->opt_level, d);
 }
 

@@ -161,6 +161,9 @@ typedef struct Node {
     OpAttrs a;                       /* typed attributes, filled by the op's parse */
     bool dead;                       /* removed by a pass; skipped everywhere, compacted by ir_compact */
     bool elided;                     /* planner: a view or zero-copy Concat that moves no bytes */
+    struct Value *scratch;           /* arena bytes its kernel uses during its own step only (u8
+                                        vector; fast kernels' packing panels), NULL if none; set by
+                                        the op's infer, placed by the planner, not a graph edge */
 } Node;
 
 /* ------------------------------------------------------------------ graph */
@@ -186,6 +189,8 @@ typedef struct Graph {
     int64_t lower_bound;        /* largest total live bytes at any step */
     int64_t sum_intermediates;  /* sum of all intermediate tensor bytes */
     bool inplace_io;            /* --inplace-io: in-place ops may overwrite graph inputs */
+    int threads;                /* generated code's thread pool: 0 or 1 none (no pthreads), N > 1
+                                   up to N threads, -1 every online core (set by passes/pack.c) */
 } Graph;
 
 Graph *ir_graph_new(const char *name, const char *path);  /* NULL on OOM */

@@ -23,6 +23,12 @@ typedef struct KilnFreeze {     /* --freeze NAME=FILE (.npy or .pb): input becom
     const char *file;
 } KilnFreeze;
 
+/* --cpu: the kernels generated code calls (passes/pack.c). generic: the
+ * reference kernels only (plain C11); the others: the fast kernels of
+ * kernels/fast/ with AVX-512, AVX2+FMA or plain C micro-kernels; native:
+ * the best of those for the CPU kiln runs on. */
+enum { KILN_CPU_GENERIC = 0, KILN_CPU_NATIVE, KILN_CPU_PORTABLE, KILN_CPU_AVX2, KILN_CPU_AVX512 };
+
 typedef struct KilnOptions {
     const char *name;           /* C identifier prefix; default from the file name */
     const char *outdir;         /* output folder (created; written only on success) */
@@ -32,6 +38,8 @@ typedef struct KilnOptions {
     FILE *dump_file;            /* where dumps go (main.c passes stdout) */
     int verify_each;            /* run ir_verify between passes */
     int inplace_io;             /* in-place ops may overwrite graph inputs (--inplace-io) */
+    int cpu;                    /* --cpu: KILN_CPU_* (default native) */
+    int threads;                /* --threads: generated code's threads; 0 every online core (default) */
     const char *dump_kg;        /* write the final IR as .kg (+ .bin weights) to this path */
     /* kiln inspect: pictures (NULL: not written) and the report's form */
     const char *svg;            /* optimized graph, SVG via Graphviz's dot */

@@ -42,7 +42,12 @@ static const char *usage_compile =
     "  --dump-after PASS   print the IR after PASS (or 'all') to stdout\n"
     "  --verify-each       run the IR verifier after every pass\n"
     "  --inplace-io        let in-place ops overwrite the caller's input buffers\n"
-    "  --dump-kg FILE      also write the optimized graph as .kg text (+ FILE.bin)\n";
+    "  --dump-kg FILE      also write the optimized graph as .kg text (+ FILE.bin)\n"
+    "  --cpu=CPU           kernels: native (default: the best for this machine), avx512,\n"
+    "                      avx2 (AVX2+FMA), portable (fast kernels in plain C) or generic\n"
+    "                      (the reference kernels only)\n"
+    "  --threads=N         threads of the generated code's pool (default 0: every online\n"
+    "                      core, at most 16); 1: single-threaded, no pthreads\n";
 
 static const char *usage_inspect =
     "usage: kiln inspect MODEL [options]\n"
@@ -168,6 +173,20 @@ int main(int argc, char **argv) {
             o.inplace_io = 1;
         } else if (!strcmp(a, "--dump-after") && next) {
             o.dump_after = argv[++i];
+        } else if ((!strcmp(a, "--cpu") && next) || !strncmp(a, "--cpu=", 6)) {
+            static const char *const cpus[] = {"generic", "native", "portable", "avx2", "avx512"};
+            const char *v = a[5] == '=' ? a + 6 : argv[++i];
+            int k = 0;
+            while (k < 5 && strcmp(v, cpus[k])) k++;
+            if (k == 5) return free(inputs), bad_usage("--cpu wants native, avx512, avx2, portable or generic, got", v, usage);
+            o.cpu = k; /* the KILN_CPU_* order */
+        } else if ((!strcmp(a, "--threads") && next) || !strncmp(a, "--threads=", 10)) {
+            const char *v = a[9] == '=' ? a + 10 : argv[++i];
+            char *end;
+            long t = strtol(v, &end, 10);
+            if (*end || end == v || t < 0 || t > 64)
+                return free(inputs), bad_usage("--threads wants 0 (every core) to 64, got", v, usage);
+            o.threads = (int)t;
         } else if (!strcmp(a, "--dump-kg") && next) {
             o.dump_kg = argv[++i];
         } else if (!strcmp(cmd, "inspect") && !strcmp(a, "--json")) {

@@ -13,13 +13,23 @@
  * exec and emit derive their arguments from the same helpers (window_geom,
  * gemm_c_shape, matmul_plan), so folded constants and generated code agree.
  *
+ * Fast kernels (kernels/fast/): passes/pack.c marks float32 Conv, Gemm and
+ * MatMul nodes with kiln_fast (panel geometry), kiln_pack (the constant
+ * operand is stored in panel order) and kiln_slots (per-thread scratch);
+ * infer then gives the node its arena scratch (node->scratch), exec runs
+ * the packed layout through the plain C micro-kernels, and emit calls the
+ * fast kernels through kk_fast_run, which spreads their tasks over the
+ * generated code's thread pool (`tp`, NULL when single-threaded).
+ *
  * Spatial ops accept 1 to 3 spatial dimensions (NCW, NCHW, NCDHW).
  * Floating point ops take f32 and f64; MaxPool also i8/u8; MatMul also
  * i32/i64. Everything else is reported as "unsupported dtype".
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "emit.h"
+#include "fast/kk_fast.h"
 #include "ir.h"
 #include "kk.h"
 
@@ -130,6 +140,23 @@ static void parse_epilogue(Graph *g, Node *n, ConvAttrs *a, Diag *d, int *err) {
     a->act_beta = attr_float(g, n, "kiln_beta", 0.0, d, err);
 }
 
+/* kiln_fast / kiln_pack / kiln_slots (passes/pack.c). */
+static void parse_fast(Graph *g, Node *n, ConvAttrs *a, Diag *d, int *err) {
+    a->fast = (int)attr_int(g, n, "kiln_fast", 0, d, err);
+    a->pack = attr_flag(g, n, "kiln_pack", d, err);
+    int64_t slots = attr_int(g, n, "kiln_slots", 0, d, err);
+    if (a->fast < 0 || a->fast > KK_ISA_AVX512) {
+        diag_error(d, n, "unsupported attribute value kiln_fast=%d", a->fast);
+        *err = 1;
+    }
+    if (slots < 0 || slots > 1024 || (slots && !a->fast) || (a->pack && !a->fast)) {
+        diag_error(d, n, "kiln_slots=%lld / kiln_pack=%d need kiln_fast and at most 1024 slots", (long long)slots,
+                   a->pack);
+        *err = 1;
+    }
+    a->slots = (int)slots;
+}
+
 int conv_parse(Graph *g, Node *n, Diag *d) {
     ConvAttrs *a = &n->a.conv;
     int err = 0;
@@ -183,6 +210,8 @@ int conv_parse(Graph *g, Node *n, Diag *d) {
     default:
         return diag_internal(d, "conv_parse called for %s", op_name(n->op));
     }
+    if (n->op == OP_CONV || n->op == OP_GEMM || n->op == OP_MATMUL || n->op == OP_MAX_POOL)
+        parse_fast(g, n, a, d, &err);
     return err ? -1 : 0;
 }
 
@@ -440,15 +469,86 @@ static int check_residual(const Node *n, Diag *d) {
     return 0;
 }
 
+/* 2-D convolution with one filter per channel: the depthwise kernel's case. */
+static bool is_depthwise(const Node *n) {
+    const Value *x = n->inputs[0], *w = n->inputs[1];
+    const ConvAttrs *a = &n->a.conv;
+    return x->rank == 4 && a->group == x->dims[1] && w->dims[0] == a->group && w->dims[1] == 1;
+}
+
+/* Gemm in the form the fast kernel computes: alpha 1, and C absent or a
+ * per-column vector (1 x N) with beta 1. */
+static bool gemm_fast_form(const Node *n) {
+    const ConvAttrs *a = &n->a.conv;
+    const Value *c = n->ninputs > 2 ? n->inputs[2] : NULL;
+    if (a->alpha != 1.0) return false;
+    if (!c) return true;
+    const int64_t nn = n->outputs[0]->dims[1];
+    return a->beta == 1.0 && c->rank >= 1 && c->dims[c->rank - 1] == nn && (c->rank == 1 || c->dims[0] == 1);
+}
+
+/* Arena scratch of a packed node run by up to `slots` threads. */
+static int64_t fast_scratch_bytes(const Node *n, int slots) {
+    const ConvAttrs *a = &n->a.conv;
+    const Value *x = n->inputs[0], *w = n->inputs[1], *y = n->outputs[0];
+    if (n->op == OP_CONV) {
+        int64_t osz = 1;
+        for (int i = 2; i < y->rank; i++) osz *= y->dims[i];
+        return kk_fconv_scratch_bytes(a->fast, slots, x->dims[0], a->group, w->dims[0] / a->group,
+                                      value_numel(w) / (w->dims[0] ? w->dims[0] : 1), osz);
+    }
+    const int64_t kd = n->op == OP_GEMM ? w->dims[a->trans_b ? 1 : 0] : w->dims[0];
+    const int64_t nn = y->dims[y->rank - 1];
+    return kk_fgemm_scratch_bytes(a->fast, slots, value_numel(y) / (nn ? nn : 1), nn, kd);
+}
+
+/* What the fast kernels need (passes/pack.c only marks nodes that have it;
+ * a hand-written .kg might not), and the node's arena scratch. */
+static int infer_fast(Graph *g, Node *n, Diag *d) {
+    const ConvAttrs *a = &n->a.conv;
+    if (!a->fast) {
+        n->scratch = NULL;
+        return 0;
+    }
+    if (n->inputs[0]->dtype != DT_F32)
+        return diag_error(d, n, "unsupported: kiln_fast needs float32, input 0 is %s", dtype_name(n->inputs[0]->dtype));
+    if (n->op == OP_MAX_POOL && (a->pack || a->slots || n->inputs[0]->rank != 4 || (n->noutputs > 1 && n->outputs[1])))
+        return diag_error(d, n, "unsupported: kiln_fast MaxPool is 2-D, without Indices, packing or scratch");
+    if (n->op == OP_CONV && !a->pack && !is_depthwise(n))
+        return diag_error(d, n, "unsupported: kiln_fast without kiln_pack is for 2-D depthwise convolutions only");
+    if ((n->op == OP_GEMM || n->op == OP_MATMUL) && !a->pack)
+        return diag_error(d, n, "unsupported: kiln_fast needs kiln_pack here");
+    if (n->op == OP_GEMM && !gemm_fast_form(n))
+        return diag_error(d, n, "unsupported: kiln_fast Gemm needs alpha 1 and C absent or per column with beta 1");
+    if (n->op == OP_MATMUL && n->inputs[1]->rank != 2)
+        return diag_error(d, n, "unsupported: kiln_fast MatMul needs a 2-D B");
+    if (a->pack && !a->slots) return diag_error(d, n, "kiln_pack needs kiln_slots (scratch) of at least 1");
+    if (!a->slots) {
+        n->scratch = NULL;
+        return 0;
+    }
+    if (!n->scratch) {
+        const char *name = NULL;
+        for (int i = 0; !name || ir_value_find(g, name); i++)
+            name = arena_printf(&g->arena, i ? "%s:scratch%d" : "%s:scratch", n->outputs[0]->name, i);
+        n->scratch = ir_value_new(g, name);
+        if (!n->scratch) return diag_error(d, n, "out of memory");
+    }
+    n->scratch->dtype = DT_U8;
+    n->scratch->rank = 1;
+    n->scratch->dims[0] = fast_scratch_bytes(n, a->slots);
+    return 0;
+}
+
 int conv_infer(Graph *g, Node *n, Diag *d) {
-    (void)g;
     ConvAttrs *a = &n->a.conv;
     const Value *x = n->ninputs > 0 ? n->inputs[0] : NULL;
     if (!x) return diag_error(d, n, "input 0 is required");
     switch (n->op) {
     case OP_CONV:
-        return infer_conv(n, a, d) || check_residual(n, d) ? -1 : 0;
+        return infer_conv(n, a, d) || check_residual(n, d) || infer_fast(g, n, d) ? -1 : 0;
     case OP_MAX_POOL:
+        return infer_pool(n, a, d) || infer_fast(g, n, d) ? -1 : 0;
     case OP_AVG_POOL:
         return infer_pool(n, a, d);
     case OP_GLOBAL_AVG_POOL:
@@ -476,9 +576,9 @@ int conv_infer(Graph *g, Node *n, Diag *d) {
                 return -1;
         return set_output(n, 0, x->dtype, x->rank, x->dims, d);
     case OP_GEMM:
-        return infer_gemm(n, d) || check_residual(n, d) ? -1 : 0;
+        return infer_gemm(n, d) || check_residual(n, d) || infer_fast(g, n, d) ? -1 : 0;
     case OP_MATMUL:
-        return infer_matmul(n, d);
+        return infer_matmul(n, d) || infer_fast(g, n, d) ? -1 : 0;
     default:
         return diag_internal(d, "conv_infer called for %s", op_name(n->op));
     }
@@ -530,7 +630,46 @@ static bool has_epilogue(const Node *n) {
     return (n->op == OP_CONV || n->op == OP_GEMM) && (n->a.conv.act || (n->ninputs > 3 && n->inputs[3]));
 }
 
+/* A node whose constant operand is in panel order (kiln_pack): the fast
+ * kernels' plain C micro-kernels, serially, with malloc'd scratch. */
+static int exec_packed(const Node *n, const void *const *in, void *const *out, Diag *d) {
+    const ConvAttrs *a = &n->a.conv;
+    const kk_fisa k = kk_fisa_portable(a->fast);
+    void *scratch = malloc((size_t)fast_scratch_bytes(n, 1) + 64);
+    if (!scratch) return diag_error(d, n, "out of memory");
+    const float *bias = n->ninputs > 2 ? in[2] : NULL, *res = n->ninputs > 3 ? in[3] : NULL;
+    Geom g;
+    node_geom(n, &g);
+    if (n->op == OP_CONV) {
+        kk_fconv_f32 p;
+        kk_fconv_init_f32(&p, k, in[0], in[1], bias, res, out[0], scratch, g.n, g.c, g.m, a->group, a->nsp, g.in,
+                          a->kernel, g.out, a->strides, a->dilations, a->pads, a->act, (float)a->act_alpha,
+                          (float)a->act_beta, 1);
+        kk_fast_run(NULL, kk_fconv_pack_task_f32, &p, p.npacks);
+        kk_fast_run(NULL, kk_fconv_task_f32, &p, p.ntasks);
+    } else {
+        int64_t m, kd, k2, nn;
+        int trans_a = 0;
+        if (n->op == OP_GEMM) {
+            gemm_dims(n, &m, &kd, &k2, &nn);
+            trans_a = a->trans_a;
+        } else {
+            kd = n->inputs[1]->dims[0];
+            nn = n->inputs[1]->dims[1];
+            m = value_numel(n->inputs[0]) / (kd ? kd : 1);
+            bias = res = NULL;
+        }
+        kk_fgemm_f32 p;
+        kk_fgemm_init_f32(&p, k, in[0], trans_a, in[1], bias, res, out[0], scratch, m, nn, kd,
+                          n->op == OP_GEMM ? a->act : 0, (float)a->act_alpha, (float)a->act_beta, 1);
+        kk_fast_run(NULL, kk_fgemm_task_f32, &p, p.ntasks);
+    }
+    free(scratch);
+    return 0;
+}
+
 int conv_exec(const Node *n, const void *const *in, void *const *out, Diag *d) {
+    if (n->a.conv.pack) return exec_packed(n, in, out, d);
     if (conv_exec_op(n, in, out, d)) return -1;
     if (has_epilogue(n)) {
         const ConvAttrs *a = &n->a.conv;
@@ -637,11 +776,90 @@ static void emit_window(Emitter *e, const ConvAttrs *a, const Geom *g) {
     emit_dims(e, a->pads, 2 * a->nsp);
 }
 
+/* A fast node: one kernel plan on the stack, its tasks run by kk_fast_run
+ * on the node function's thread pool `tp` (NULL: this thread). The
+ * epilogue is inside the kernel. */
+static int emit_fast(Emitter *e, const Node *n, const char *const *in, const char *const *out, Diag *d) {
+    const ConvAttrs *a = &n->a.conv;
+    const char *in2 = n->ninputs > 2 ? in[2] : NULL, *res = n->ninputs > 3 ? in[3] : NULL;
+    char scratch[64] = "NULL", isa[40];
+    if (n->scratch) {
+        if (n->scratch->offset < 0) return diag_internal(d, "node '%s': scratch was not planned", n->name);
+        snprintf(scratch, sizeof scratch, "(void *)(a + %lld)", (long long)n->scratch->offset);
+    }
+    snprintf(isa, sizeof isa, a->fast == KK_ISA_PORTABLE ? "kk_fisa_portable(%d)" : "kk_fisa_x86(%d)", a->fast);
+    emit_use(e, KKF_FAST);
+    if (a->fast != KK_ISA_PORTABLE) emit_use(e, KKF_FAST_X86);
+    Geom g;
+    node_geom(n, &g);
+    const char *kind;
+    emit(e, "{\n");
+    e->indent++;
+    if (n->op == OP_MAX_POOL) {
+        kind = "fmaxpool";
+        emit(e, "kk_fdw_f32 p;\nkk_fmaxpool_init_f32(&p, %s, %s, %s, %lld, %lld", isa, in[0], out[0],
+             (long long)g.n, (long long)g.c);
+        emit_dims(e, g.in, 2);
+        emit_dims(e, a->kernel, 2);
+        emit_dims(e, g.out, 2);
+        emit_dims(e, a->strides, 2);
+        emit_dims(e, a->dilations, 2);
+        emit_dims(e, a->pads, 4);
+        emit(e, ");\nkk_fast_run(tp, kk_fmaxpool_task_f32, &p, p.ntasks);\n");
+        e->indent--;
+        emit(e, "}\n");
+        return 0;
+    } else if (n->op == OP_CONV && !a->pack) {
+        kind = "fdw";
+        emit(e, "kk_fdw_f32 p;\nkk_fdw_init_f32(&p, %s, %s, %s, %s, %s, %s, %lld, %lld", isa, in[0], in[1],
+             or_null(in2), or_null(res), out[0], (long long)g.n, (long long)g.c);
+        emit_dims(e, g.in, 2);
+        emit_dims(e, a->kernel, 2);
+        emit_dims(e, g.out, 2);
+        emit_dims(e, a->strides, 2);
+        emit_dims(e, a->dilations, 2);
+        emit_dims(e, a->pads, 4);
+    } else if (n->op == OP_CONV) {
+        kind = "fconv";
+        emit(e, "kk_fconv_f32 p;\nkk_fconv_init_f32(&p, %s, %s, %s, %s, %s, %s, %s, %lld, %lld, %lld, %lld", isa,
+             in[0], in[1], or_null(in2), or_null(res), out[0], scratch, (long long)g.n, (long long)g.c,
+             (long long)g.m, (long long)a->group);
+        emit_window(e, a, &g);
+    } else {
+        int64_t m, kd, k2, nn;
+        int trans_a = 0;
+        if (n->op == OP_GEMM) {
+            gemm_dims(n, &m, &kd, &k2, &nn);
+            trans_a = a->trans_a;
+        } else {
+            kd = n->inputs[1]->dims[0];
+            nn = n->inputs[1]->dims[1];
+            m = value_numel(n->inputs[0]) / (kd ? kd : 1);
+            in2 = res = NULL;
+        }
+        kind = "fgemm";
+        emit(e, "kk_fgemm_f32 p;\nkk_fgemm_init_f32(&p, %s, %s, %d, %s, %s, %s, %s, %s, %lld, %lld, %lld", isa, in[0],
+             trans_a, in[1], or_null(in2), or_null(res), out[0], scratch, (long long)m, (long long)nn, (long long)kd);
+    }
+    emit(e, ", %d, ", n->op == OP_MATMUL ? 0 : a->act);
+    emit_float(e, a->act_alpha);
+    emit(e, ", ");
+    emit_float(e, a->act_beta);
+    emit(e, "%s);\n", a->pack ? ", kk_fast_threads(tp)" : "");
+    if (n->op == OP_CONV && a->pack) emit(e, "kk_fast_run(tp, kk_fconv_pack_task_f32, &p, p.npacks);\n");
+    emit(e, "kk_fast_run(tp, kk_%s_task_f32, &p, p.ntasks);\n", kind);
+    e->indent--;
+    emit(e, "}\n");
+    return 0;
+}
+
 int conv_emit(Emitter *e, const Node *n, const char *const *in, const char *const *out, Diag *d) {
     const ConvAttrs *a = &n->a.conv;
     const DType t = n->inputs[0]->dtype;
     const char *sfx = dtype_name(t);
     const char *in2 = n->ninputs > 2 ? in[2] : NULL;
+    if ((n->op == OP_CONV || n->op == OP_GEMM || n->op == OP_MATMUL || n->op == OP_MAX_POOL) && a->fast)
+        return emit_fast(e, n, in, out, d);
     Geom g;
     node_geom(n, &g);
     emit_use(e, KKF_CONV);

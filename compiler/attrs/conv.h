@@ -26,5 +26,12 @@ typedef struct ConvAttrs {
      *   y = act(op(...) + residual), residual being the optional input 3. */
     int act;                 /* KK_UN_* activation code, 0 for none */
     double act_alpha, act_beta;
+    /* Fast kernels (kernels/fast/), chosen by passes/pack.c through raw
+     * attributes kiln_fast / kiln_pack / kiln_slots (Conv, Gemm, MatMul, f32):
+     * fast: KK_ISA_* panel geometry the node runs on, 0: reference kernels;
+     * pack: 1 when the constant operand (Conv W, Gemm/MatMul B) holds the
+     *       geometry's panel layout (same shape and bytes, other order);
+     * slots: worker scratch slots reserved in the arena (node->scratch). */
+    int fast, pack, slots;
 } ConvAttrs;
 #endif

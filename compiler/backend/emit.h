@@ -27,6 +27,9 @@ typedef enum KernelFile {
     KKF_INDEX,     /* kernels/ref/index.c */
     KKF_DETECT,    /* kernels/ref/detect.c */
     KKF_LOGIC,     /* kernels/ref/logic.c */
+    KKF_FAST,      /* kernels/fast/fast.c: packed SGEMM, depthwise, plain C micro-kernels */
+    KKF_FAST_X86,  /* kernels/fast/fast_x86.c: AVX2 / AVX-512 micro-kernels */
+    KKF_POOL,      /* kernels/fast/pool.c: the pthread pool (models built with --threads != 1) */
     KKF_COUNT_
 } KernelFile;
 

@@ -132,6 +132,7 @@ int pass_memplan_level(Graph *g, int opt_level, Diag *d) {
             if (n->outputs[k]) first[n->outputs[k]->id] = last[n->outputs[k]->id] = s;
         for (int k = 0; k < n->ninputs; k++)
             if (n->inputs[k]) last[n->inputs[k]->id] = s;
+        if (n->scratch) first[n->scratch->id] = last[n->scratch->id] = s; /* live at its node only */
     }
     /* fold every alias's range into its root's */
     g->sum_intermediates = 0;

@@ -59,6 +59,7 @@ extern const unsigned char tiny_weights_blob[];
 typedef struct tiny_ctx {
     unsigned char *arena;
     const unsigned char *weights;
+    void *pool;   /* thread pool (tiny_init_threads, when compiled with threads); NULL: none */
 } tiny_ctx;
 
 int tiny_init(tiny_ctx *ctx, void *arena, size_t arena_size, const void *weights);

@@ -28,6 +28,7 @@ import concurrent.futures as cf
 import json
 import os
 import re
+import shlex
 import shutil
 import sys
 import time
@@ -60,6 +61,8 @@ def parse_args(argv):
     p.add_argument("--keep", action="store_true", help="keep the output of passing cases too")
     p.add_argument("--timeout", type=int, default=120, help="seconds per compile / build / run step")
     p.add_argument("-v", "--verbose", action="store_true", help="a line for every case")
+    p.add_argument("--kiln-args", default="",
+                   help="extra `kiln compile` arguments, e.g. '--cpu=avx2 --threads=2'")
     return p.parse_args(argv)
 
 
@@ -140,6 +143,7 @@ class Runner:
         freeze = {}
         while True:
             cmd = [self.kiln, "compile", model_path, "-o", outdir, "--name", "m", "--exe"]
+            cmd += shlex.split(self.args.kiln_args)
             for name, k in freeze.items():
                 cmd += ["--freeze", "%s=%s" % (name, os.path.join(case, "test_data_set_0", "input_%d.pb" % k))]
             shutil.rmtree(outdir, ignore_errors=True)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "c/cgen.h"
+#include "c/threads.h"
 #include "emit.h"
 
 int outfiles_add(OutFiles *o, const char *name, char *data, size_t len) {
@@ -144,11 +145,13 @@ static void emit_header(Emitter *e, Graph *g) {
     emit(e, "extern const %s_tensor_info %s_input_info[];\nextern const %s_tensor_info %s_output_info[];\n", P, P,
          P, P);
     emit(e, "extern const unsigned char %s_weights_blob[];\n\n", P);
-    emit(e, "typedef struct %s_ctx {\n    unsigned char *arena;\n    const unsigned char *weights;\n} %s_ctx;\n\n",
-         P, P);
+    emit(e, "typedef struct %s_ctx {\n    unsigned char *arena;\n    const unsigned char *weights;\n"
+            "    void *pool;   /* thread pool (%s_init_threads, when compiled with threads); NULL: none */\n"
+            "} %s_ctx;\n\n", P, P, P);
     emit(e, "int %s_init(%s_ctx *ctx, void *arena, size_t arena_size, const void *weights);\n", P, P);
     emit(e, "int %s_run(const %s_ctx *ctx, const void *const inputs[], void *const outputs[]);\n", P, P);
     emit(e, "const char *%s_strerror(int status);\n\n", P);
+    cg_threads_header(e, g);
     emit(e, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }
 
@@ -161,6 +164,8 @@ static const char *const kernel_files[KKF_COUNT_][2] = {
     [KKF_SHAPE] = {"kk_shape.h", "ref/shape.c"},       [KKF_DENSE] = {"kk_dense.h", "ref/dense.c"},
     [KKF_NORM] = {"kk_norm.h", "ref/norm.c"},          [KKF_INDEX] = {"kk_index.h", "ref/index.c"},
     [KKF_DETECT] = {"kk_detect.h", "ref/detect.c"},    [KKF_LOGIC] = {"kk_logic.h", "ref/logic.c"},
+    [KKF_FAST] = {"fast/kk_fast.h", "fast/fast.c"},    [KKF_FAST_X86] = {"fast/kk_fast_x86.h", "fast/fast_x86.c"},
+    [KKF_POOL] = {"fast/kk_pool.h", "fast/pool.c"},
 };
 
 /* Paste one embedded kernel file, dropping its #include "kk..." lines (the
@@ -192,6 +197,9 @@ static const unsigned kernel_deps[KKF_COUNT_] = {
     [KKF_DENSE] = 1u << KKF_CONV,
     [KKF_INDEX] = 1u << KKF_SHAPE,
     [KKF_LOGIC] = 1u << KKF_BINARY,   /* the broadcast iterator */
+    [KKF_FAST] = 1u << KKF_UNARY,     /* kk_act in epilogues */
+    [KKF_FAST_X86] = 1u << KKF_FAST,
+    [KKF_POOL] = 1u << KKF_FAST,      /* kk_par */
 };
 
 /* kk.h, then the header and source of each family the nodes use: only
@@ -222,6 +230,7 @@ static void emit_plan_table(Emitter *e, Graph *g) {
                 if (n->outputs[k]) first[n->outputs[k]->id] = last[n->outputs[k]->id] = s;
             for (int k = 0; k < n->ninputs; k++)
                 if (n->inputs[k]) last[n->inputs[k]->id] = s;
+            if (n->scratch) first[n->scratch->id] = last[n->scratch->id] = s;
         }
         for (int i = 0; i < g->nvalues; i++) {
             Value *v = g->values[i];
@@ -261,9 +270,9 @@ static int emit_node_fn(Emitter *body, Graph *g, Node *n, int step, Diag *d) {
     emit(body, n->elided ? " (moves no bytes: its output shares its input's memory) */\n\n" : " */\n");
     if (n->elided) return 0;
     emit(body, "static void %s_node%d(const unsigned char *w, unsigned char *a, const void *const *in, "
-               "void *const *out) {\n", P, step);
+               "void *const *out, void *tp) {\n", P, step);
     body->indent++;
-    emit(body, "(void)w;\n(void)a;\n(void)in;\n(void)out;\n");
+    emit(body, "(void)w;\n(void)a;\n(void)in;\n(void)out;\n(void)tp;\n");
     char *ins[KILN_MAX_IN] = {0}, *outs[KILN_MAX_OUT] = {0};
     for (int k = 0; k < n->ninputs; k++) ins[k] = tensor_expr(g, n->inputs[k], 1);
     for (int k = 0; k < n->noutputs; k++) outs[k] = tensor_expr(g, n->outputs[k], 0);
@@ -308,6 +317,7 @@ static void emit_api(Emitter *e, Graph *g) {
     if (g->weights_size > 0) emit(e, "    if (!weights) return %s_ERR_WEIGHTS;\n", P);
     emit(e, "    if ((uintptr_t)weights %% %s_ALIGN != 0) return %s_ERR_ALIGN;\n", P, P);
     emit(e, "    ctx->arena = (unsigned char *)arena;\n    ctx->weights = (const unsigned char *)weights;\n");
+    emit(e, "    ctx->pool = NULL;\n");
     emit(e, "    return %s_OK;\n}\n\n", P);
     emit(e, "int %s_run(const %s_ctx *ctx, const void *const inputs[], void *const outputs[]) {\n", P, P);
     e->indent++;
@@ -322,7 +332,7 @@ static void emit_api(Emitter *e, Graph *g) {
     emit(e, "for (int i = 0; i < %s_NUM_OUTPUTS + %s_NUM_COUNTS; i++)\n    if (!outputs[i]) return %s_ERR_NULL;\n", P, P, P);
     emit(e, "const unsigned char *w = ctx->weights;\nunsigned char *a = ctx->arena;\n(void)w;\n(void)a;\n");
     for (int s = 0; s < g->nnodes; s++)
-        if (!g->nodes[s]->elided) emit(e, "%s_node%d(w, a, inputs, outputs);\n", P, s);
+        if (!g->nodes[s]->elided) emit(e, "%s_node%d(w, a, inputs, outputs, ctx->pool);\n", P, s);
     /* outputs that no node writes: constants and pass-through inputs */
     for (int k = 0; k < g->noutputs; k++) {
         Value *v = g->outputs[k];
@@ -340,6 +350,7 @@ static void emit_api(Emitter *e, Graph *g) {
     emit(e, "    case %s_ERR_ARENA_SIZE: return \"arena smaller than %s_ARENA_SIZE\";\n", P, P);
     emit(e, "    case %s_ERR_ALIGN: return \"arena or weights not aligned to %s_ALIGN bytes\";\n", P, P);
     emit(e, "    case %s_ERR_WEIGHTS: return \"weights missing\";\n", P);
+    cg_threads_strerror(e, g);
     emit(e, "    default: return \"unknown status\";\n    }\n}\n");
 }
 
@@ -360,6 +371,7 @@ static int emit_source(Emitter *e, Graph *g, Diag *d) {
     emit(e, "#if defined(__GNUC__)\n#define KK_API static __attribute__((unused))\n#else\n#define KK_API static\n#endif\n\n");
     emit(e, "#include <float.h>\n#include <limits.h>\n#include <math.h>\n#include <stddef.h>\n#include <stdint.h>\n"
             "#include <string.h>\n\n#include \"%s.h\"\n\n", P);
+    if (cg_threads_enabled(g)) emit_use(&body, KKF_POOL);
     if (paste_kernels(e, body.kernels, d)) {
         emit_free(&body);
         return -1;
@@ -369,6 +381,7 @@ static int emit_source(Emitter *e, Graph *g, Diag *d) {
     else emit_raw(e, body.buf ? body.buf : "", body.len);
     emit_free(&body);
     emit_api(e, g);
+    cg_threads_source(e, g);
     return 0;
 }
 

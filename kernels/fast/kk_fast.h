@@ -1,0 +1,255 @@
+/*
+ * kk_fast.h - kiln's fast CPU kernels (kernels/fast/fast.c): packed SGEMM
+ * for convolutions (1x1 directly, any other geometry through an im2col
+ * that writes straight into the micro-kernel's panel layout), for Gemm and
+ * MatMul with a constant B, and a direct depthwise convolution. float32
+ * only; everything else stays on the reference kernels (kernels/ref/).
+ *
+ * Layout of the work. C (M x N) += A (M x K) * B (K x N) is cut into tiles
+ * of MR rows by NR columns computed by a register-blocked micro-kernel that
+ * reads A as panels of MR rows ([k][MR], MR values per k) and B as panels
+ * of NR columns ([k][NR]). The constant operand is packed into its panels
+ * by the compiler (kk_fpack_rows / kk_fpack_cols, at compile time) and
+ * stored in the weights blob with exactly the bytes of the original tensor:
+ * full panels first, then a narrower tail panel ([k][M % MR] or
+ * [k][N % NR]) that the kernel widens with zeros in scratch at run time.
+ * The run-time operand is packed per task into a per-worker scratch area
+ * (the activations' im2col panel, or Gemm's A rows). K is cut into blocks
+ * of KC; the epilogue (bias, residual, activation) is applied to each tile
+ * after its last K block, while it is still in registers or L1.
+ *
+ * Instruction sets: a kk_fisa value names the micro-kernels for one panel
+ * geometry. kk_fisa_portable gives plain C ones (any compiler, any CPU);
+ * kk_fisa_x86 (kernels/fast/fast_x86.c) gives AVX2+FMA (6x16) or AVX-512
+ * (8x32) ones and falls back to plain C kernels for the same panel geometry
+ * when the CPU running the code lacks the instruction set, so packed
+ * weights are valid everywhere.
+ *
+ * Threads: every kernel is split into independent tasks (output channel
+ * blocks x spatial panels, or planes); kk_fast_run runs them serially or on
+ * a pool (kernels/fast/pool.c) whose first member is a kk_par. No task
+ * reduces across another, so results are bit-identical for every thread
+ * count. A task uses scratch slot `worker` only.
+ */
+#ifndef KK_FAST_H
+#define KK_FAST_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kk.h"
+
+/* Panel geometries (also the --cpu choices that use the fast kernels). */
+enum { KK_ISA_PORTABLE = 1, KK_ISA_AVX2 = 2, KK_ISA_AVX512 = 3 };
+
+/* MR, NR and KC of a panel geometry; 0 for an unknown code. */
+KK_API int kk_fisa_mr(int isa);
+KK_API int kk_fisa_nr(int isa);
+KK_API int kk_fisa_kc(int isa);
+
+/* ------------------------------------------------------------- parallel */
+
+/* One task of a kernel; worker < the pool's thread count picks the scratch slot. */
+typedef void kk_task_fn(void *arg, int64_t task, int worker);
+
+/* What a thread pool exposes to the kernels (the pool's first member). */
+typedef struct kk_par {
+    void (*run)(struct kk_par *par, kk_task_fn *fn, void *arg, int64_t ntasks);
+    int nthreads;
+} kk_par;
+
+/* Runs tasks 0..ntasks-1 of fn: on par (a kk_par *) when not NULL, else in order here. */
+KK_API void kk_fast_run(void *par, kk_task_fn *fn, void *arg, int64_t ntasks);
+/* Threads par runs on (1 for NULL). */
+KK_API int kk_fast_threads(const void *par);
+
+/* -------------------------------------------------------- micro-kernels */
+
+/* One MR x NR output tile. c points at its first element (row stride ldc);
+ * rows >= mr and columns >= nr are computed but never read or written.
+ * accum: add to c's current values (a later K block) instead of storing.
+ * last: the final K block: add bias_row[i] (per row), bias_col[j] (per
+ * column), res[i * ldc + j] (each NULL when absent), then apply act. */
+typedef struct kk_ftile {
+    float *c;
+    int64_t ldc;
+    const float *bias_row, *bias_col, *res;
+    int mr, nr;
+    int accum, last;
+    int act;
+    float alpha, beta;
+} kk_ftile;
+
+/* c (+)= a-panel (kc x MR) times b-panel (kc x NR), then the epilogue. */
+typedef void kk_fukr_fn(int64_t kc, const float *a, const float *b, const kk_ftile *t);
+
+struct kk_fdw_f32;
+/* Depthwise: computes plane `plane` (image * channels + channel). */
+typedef void kk_fdw_fn(const struct kk_fdw_f32 *p, int64_t plane);
+
+/* dst[i] = src[i * stride] for i < n, or zeros when src is NULL (panel
+ * packing's short rows; stride >= 1). */
+typedef void kk_fcopy_fn(float *dst, const float *src, int64_t n, int64_t stride);
+
+struct kk_fconv_f32;
+/* im2col of rows [k0, k0 + kc) for output positions [j0, j0 + ncols) of
+ * group data xg into panels (see kk_fconv_pack_b in fast.c); returns 0 when
+ * it does not handle this geometry (the caller packs then). */
+typedef int kk_fpack_fn(const struct kk_fconv_f32 *p, const float *xg, int64_t k0, int64_t kc, int64_t j0,
+                        int64_t ncols, float *dst);
+
+/* The kernels of one panel geometry. */
+typedef struct kk_fisa {
+    int isa, mr, nr, kc;
+    kk_fukr_fn *ukr;
+    kk_fdw_fn *dw;
+    kk_fdw_fn *maxpool;             /* a MaxPool plane (kk_fdw_f32 without weights) */
+    kk_fcopy_fn *copy;
+    kk_fpack_fn *pack;              /* NULL: the plain C im2col only */
+} kk_fisa;
+
+/* The plain C copy (memcpy / zero loop). */
+KK_API void kk_fcopy_c(float *dst, const float *src, int64_t n, int64_t stride);
+/* Plain C kernels for the panel geometry of isa. */
+KK_API kk_fisa kk_fisa_portable(int isa);
+
+/* Applies the activation of t to its valid region (after the store). */
+KK_API void kk_ftile_act(const kk_ftile *t);
+
+/* -------------------------------------------------- compile-time packing */
+
+/* Conv weights: groups blocks of mg rows x kg columns (row major, W as
+ * (M, C/group * kernel)) into row panels of mr: per group, panel p holds
+ * rows p*mr.. as [kg][mr]; the last (mg % mr rows) as [kg][mg % mr]. */
+KK_API void kk_fpack_rows_f32(const float *w, float *dst, int64_t groups, int64_t mg, int64_t kg, int mr);
+/* Gemm / MatMul B (k x n; stored (n, k) when trans) into column panels of
+ * nr: panel q holds columns q*nr.. as [k][nr]; the last as [k][n % nr]. */
+KK_API void kk_fpack_cols_f32(const float *b, float *dst, int64_t k, int64_t n, int trans, int nr);
+
+/* Scratch bytes (a 64-byte multiple) of a packed conv (n images, group
+ * groups of mg output channels, kg = C/group * prod(kernel) columns, osz
+ * output positions) or gemm (m x n, inner kd) run by up to `slots` threads:
+ * one slot per thread that can have a task, each as large as the node's K
+ * block and column block need (so small layers reserve little). */
+KK_API int64_t kk_fconv_scratch_bytes(int isa, int slots, int64_t n, int64_t group, int64_t mg, int64_t kg,
+                                      int64_t osz);
+KK_API int64_t kk_fgemm_scratch_bytes(int isa, int slots, int64_t m, int64_t n, int64_t kd);
+
+/* ------------------------------------------------------------ Conv (GEMM) */
+
+/* Conv with weights packed by kk_fpack_rows_f32 (rows = output channels,
+ * columns = C/group * prod(kernel)), NCHW with 1..3 spatial dims, any
+ * group, stride, dilation and padding. b, res: NULL when absent. scratch:
+ * kk_fconv_scratch_bytes(isa, threads, ...) bytes, 64-byte aligned. */
+#define KK_FCONV_TAPS 32 /* last-axis kernel taps whose column ranges a plan caches */
+#define KK_FCONV_NCP 4   /* B panels one conv task packs and sweeps (its columns) */
+typedef struct kk_fconv_f32 {
+    kk_fisa k;
+    const float *x, *w, *b, *res;
+    float *y, *scratch;
+    int64_t n, c, m, group, cg, mg, kg;
+    int64_t in[3], ks[3], out[3], s[3], d[3], pb[3];
+    int64_t isz, osz, ksz;
+    int pointwise;                  /* 1x1, stride 1, no padding: B is x itself */
+    int64_t npm, npn, nmc, mchunk;  /* row panels, column blocks, row chunks, panels per chunk */
+    int64_t lo2[KK_FCONV_TAPS], hi2[KK_FCONV_TAPS]; /* per last-axis tap: outputs reading inside */
+    int64_t ntasks;
+    int64_t wfloats;                /* scratch floats per worker */
+    int shared;                     /* B packed once into shared scratch (npacks tasks first) */
+    int64_t nkb, npacks;            /* K blocks; pack tasks (0 unless shared) */
+    int act;
+    float alpha, beta;
+} kk_fconv_f32;
+
+KK_API void kk_fconv_init_f32(kk_fconv_f32 *p, kk_fisa k, const float *x, const float *wpacked,
+                              const float *b, const float *res, float *y, void *scratch, int64_t n,
+                              int64_t c, int64_t m, int64_t group, int nsp, const int64_t *in_sp,
+                              const int64_t *k_sp, const int64_t *out_sp, const int64_t *strides,
+                              const int64_t *dilations, const int64_t *pads, int act, float alpha,
+                              float beta, int nthreads);
+/* Run p.npacks tasks of kk_fconv_pack_task_f32 (B into shared scratch;
+ * none unless p.shared), then p.ntasks of kk_fconv_task_f32. */
+KK_API void kk_fconv_pack_task_f32(void *plan, int64_t task, int worker);
+KK_API void kk_fconv_task_f32(void *plan, int64_t task, int worker);
+
+/* ----------------------------------------------------- Gemm, constant B */
+
+/* y (m x n) = A' * B + bias_col + res, then act. A' is a (m x k, or k x m
+ * stored when trans_a); B packed by kk_fpack_cols_f32. scratch:
+ * kk_fgemm_scratch_bytes(isa, threads, ...) bytes, 64-byte aligned. */
+typedef struct kk_fgemm_f32 {
+    kk_fisa k;
+    const float *a, *b, *bias, *res;
+    float *y, *scratch;
+    int64_t m, n, kd;
+    int trans_a;
+    int64_t npm, npn, ntasks;       /* row panels, column panels, tasks */
+    int64_t jchunk, njb;            /* column panels per task, column blocks */
+    int64_t wfloats;                /* scratch floats per worker */
+    int act;
+    float alpha, beta;
+} kk_fgemm_f32;
+
+KK_API void kk_fgemm_init_f32(kk_fgemm_f32 *p, kk_fisa k, const float *a, int trans_a, const float *bpacked,
+                              const float *bias, const float *res, float *y, void *scratch, int64_t m,
+                              int64_t n, int64_t kd, int act, float alpha, float beta, int nthreads);
+KK_API void kk_fgemm_task_f32(void *plan, int64_t task, int worker);
+
+/* ------------------------------------------------------------- Depthwise */
+
+/* 2-D depthwise conv (group == C == M), w (C, 1, kh, kw) as in ONNX.
+ * Vectorized along the output row for stride 1 and 2; any other geometry
+ * runs the same loops without vectors. One task per (image, channel). */
+typedef struct kk_fdw_f32 {
+    kk_fisa k;
+    const float *x, *w, *b, *res;
+    float *y;
+    int64_t c, ih, iw, kh, kw, oh, ow, sh, sw, dh, dw, ph, pw;
+    int64_t ntasks;
+    int act;
+    float alpha, beta;
+} kk_fdw_f32;
+
+KK_API void kk_fdw_init_f32(kk_fdw_f32 *p, kk_fisa k, const float *x, const float *w, const float *b,
+                            const float *res, float *y, int64_t n, int64_t c, const int64_t *in_sp,
+                            const int64_t *k_sp, const int64_t *out_sp, const int64_t *strides,
+                            const int64_t *dilations, const int64_t *pads, int act, float alpha, float beta);
+KK_API void kk_fdw_task_f32(void *plan, int64_t task, int worker);
+/* The plain C plane loop (the x86 kernels use it for strides above 2). */
+KK_API void kk_fdw_plane_c(const kk_fdw_f32 *p, int64_t plane);
+
+/* 2-D MaxPool of float32 without the Indices output, on the depthwise
+ * plan (w, b, res NULL, act 0): the maximum of the window's input elements
+ * (padding never wins; a NaN may be ignored where the reference kernel
+ * would keep it). One task per (image, channel). */
+KK_API void kk_fmaxpool_init_f32(kk_fdw_f32 *p, kk_fisa k, const float *x, float *y, int64_t n, int64_t c,
+                                 const int64_t *in_sp, const int64_t *k_sp, const int64_t *out_sp,
+                                 const int64_t *strides, const int64_t *dilations, const int64_t *pads);
+KK_API void kk_fmaxpool_task_f32(void *plan, int64_t task, int worker);
+KK_API void kk_fmaxpool_plane_c(const kk_fdw_f32 *p, int64_t plane);
+/* 1 when every one of `out` windows along an axis (input in, kernel k,
+ * stride s, dilation d, begin pad pb) holds an input element: the fast
+ * MaxPool's precondition (an all-padding window is the reference kernel's
+ * lowest value, not -inf). */
+KK_API int kk_fmaxpool_windows_ok(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pb, int64_t out);
+/* ACC = the taps of output (OY, OX) of plane XP with filter WP, in (kh, kw)
+ * order, without the epilogue. A macro so that each instruction set's
+ * kernel compiles it itself (no call into code of another vector width,
+ * which costs a state transition on x86). */
+#define KK_FDW_POINT(P, XP, WP, OY, OX, ACC)                                         \
+    do {                                                                             \
+        (ACC) = 0.0f;                                                                \
+        for (int64_t ka_ = 0; ka_ < (P)->kh; ka_++) {                                \
+            const int64_t iy_ = (OY) * (P)->sh + ka_ * (P)->dh - (P)->ph;            \
+            if (iy_ < 0 || iy_ >= (P)->ih) continue;                                 \
+            for (int64_t kb_ = 0; kb_ < (P)->kw; kb_++) {                            \
+                const int64_t ix_ = (OX) * (P)->sw + kb_ * (P)->dw - (P)->pw;        \
+                if (ix_ < 0 || ix_ >= (P)->iw) continue;                             \
+                (ACC) += (WP)[ka_ * (P)->kw + kb_] * (XP)[iy_ * (P)->iw + ix_];      \
+            }                                                                        \
+        }                                                                            \
+    } while (0)
+/* Columns [*lo, *hi) of an output row whose taps all lie inside the input
+ * row (empty when the filter is wider than the padded row allows). */
+KK_API void kk_fdw_interior(const kk_fdw_f32 *p, int64_t *lo, int64_t *hi);
+
+#endif

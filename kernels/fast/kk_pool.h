@@ -1,0 +1,58 @@
+/*
+ * kk_pool.h - the persistent thread pool of generated code
+ * (kernels/fast/pool.c): pthreads, created once (NAME_init_threads), reused
+ * by every run, stopped by NAME_free_threads. Only pasted into a model
+ * compiled with --threads other than 1; single-threaded models never
+ * include <pthread.h>.
+ *
+ * kk_pool_start creates nthreads - 1 workers; the calling thread is worker
+ * 0 of every job and never waits for a worker that has not joined the job
+ * by the time it ran out of tasks itself (on a busy machine a worker may
+ * not get a CPU for milliseconds; the job then simply runs on fewer
+ * threads). A job's tasks are handed out through an atomic counter,
+ * so which thread runs which task varies, but no task depends on another's
+ * result: the output is the same for every thread count. A job of n tasks
+ * only involves workers 0..n-1 (kernels size per-worker scratch by that).
+ */
+#ifndef KK_POOL_H
+#define KK_POOL_H
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "kk.h"
+#include "kk_fast.h"
+
+#define KK_POOL_MAX 64   /* most threads a pool runs */
+
+struct kk_pool;
+typedef struct kk_pool_slot {
+    struct kk_pool *pool;
+    int id;                     /* worker index, 1..nthreads-1 */
+} kk_pool_slot;
+
+typedef struct kk_pool {
+    kk_par par;                 /* first: what the kernels see (kk_fast_run) */
+    pthread_mutex_t mu;
+    pthread_cond_t wake;        /* a new job or stop */
+    pthread_cond_t done;        /* the last worker finished its share */
+    kk_task_fn *fn;             /* the current job */
+    void *arg;
+    int64_t ntasks;
+    atomic_llong next;          /* next task to hand out */
+    unsigned long gen;          /* job generation, bumped per job */
+    int open;                   /* the current job still admits workers */
+    int inside;                 /* workers inside the current job */
+    int stop;
+    int started;                /* workers created */
+    pthread_t th[KK_POOL_MAX];
+    kk_pool_slot slot[KK_POOL_MAX];
+} kk_pool;
+
+/* Workers for nthreads threads in all (0: the online cores), at most
+ * min(max_threads, KK_POOL_MAX). Returns 0, or -1 when threads could not be
+ * created (the pool then runs everything on the caller, and is still valid). */
+KK_API int kk_pool_start(kk_pool *p, int nthreads, int max_threads);
+/* Stops and joins the workers. */
+KK_API void kk_pool_stop(kk_pool *p);
+
+#endif

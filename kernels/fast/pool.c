@@ -1,0 +1,120 @@
+/*
+ * fast/pool.c - the persistent pthread pool of generated code (kk_pool.h).
+ *
+ * One job at a time: the caller publishes (fn, arg, ntasks) under the
+ * mutex, bumps the generation and wakes the workers; everybody, the caller
+ * included, takes tasks from an atomic counter until none are left; the
+ * caller then closes the job and waits for the workers inside it only (a
+ * worker the OS has not run yet is not waited for). Workers sleep on a
+ * condition variable between jobs (no spinning: the machine may be shared).
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h> /* malloc / free in NAME_init_threads, pasted after this file */
+#include <string.h>
+#include <unistd.h>
+
+#include "kk.h"
+#include "kk_fast.h"
+#include "kk_pool.h"
+
+KK_API void kk_pool_share(kk_pool *p, int worker) {
+    /* a job of n tasks uses workers 0..n-1 only: kernels size their
+     * per-worker scratch by the task count they can have */
+    if (worker >= p->ntasks) return;
+    for (;;) {
+        int64_t t = (int64_t)atomic_fetch_add(&p->next, 1);
+        if (t >= p->ntasks) break;
+        p->fn(p->arg, t, worker);
+    }
+}
+
+KK_API void *kk_pool_main(void *arg) {
+    kk_pool_slot *s = (kk_pool_slot *)arg;
+    kk_pool *p = s->pool;
+    unsigned long seen = 0;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->gen == seen && !p->stop) pthread_cond_wait(&p->wake, &p->mu);
+        if (p->stop) break;
+        seen = p->gen;
+        if (!p->open) continue; /* woke after the caller closed the job: nothing left */
+        p->inside++;
+        pthread_mutex_unlock(&p->mu);
+        kk_pool_share(p, s->id);
+        pthread_mutex_lock(&p->mu);
+        if (--p->inside == 0 && !p->open) pthread_cond_signal(&p->done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* The caller publishes the job, runs tasks until none are left, then closes
+ * the job (no worker joins any more) and waits only for those inside. */
+KK_API void kk_pool_run(kk_par *par, kk_task_fn *fn, void *arg, int64_t ntasks) {
+    kk_pool *p = (kk_pool *)par;
+    pthread_mutex_lock(&p->mu);
+    p->fn = fn;
+    p->arg = arg;
+    p->ntasks = ntasks;
+    atomic_store(&p->next, 0);
+    p->open = 1;
+    p->gen++;
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->mu);
+    kk_pool_share(p, 0);
+    pthread_mutex_lock(&p->mu);
+    p->open = 0;
+    while (p->inside > 0) pthread_cond_wait(&p->done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
+
+KK_API int kk_pool_start(kk_pool *p, int nthreads, int max_threads) {
+    memset(p, 0, sizeof *p);
+    if (nthreads <= 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        nthreads = online > 0 && online < KK_POOL_MAX ? (int)online : online > 0 ? KK_POOL_MAX : 1;
+    }
+    if (nthreads > max_threads) nthreads = max_threads;
+    if (nthreads > KK_POOL_MAX) nthreads = KK_POOL_MAX;
+    if (nthreads < 1) nthreads = 1;
+    p->par.run = kk_pool_run;
+    p->par.nthreads = 1;
+    atomic_init(&p->next, 0);
+    if (pthread_mutex_init(&p->mu, NULL)) return -1;
+    if (pthread_cond_init(&p->wake, NULL)) {
+        pthread_mutex_destroy(&p->mu);
+        return -1;
+    }
+    if (pthread_cond_init(&p->done, NULL)) {
+        pthread_cond_destroy(&p->wake);
+        pthread_mutex_destroy(&p->mu);
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 1; i < nthreads; i++) {
+        p->slot[p->started].pool = p;
+        p->slot[p->started].id = i;
+        if (pthread_create(&p->th[p->started], NULL, kk_pool_main, &p->slot[p->started])) {
+            rc = -1;
+            break;
+        }
+        p->started++;
+    }
+    p->par.nthreads = p->started + 1;
+    return rc;
+}
+
+KK_API void kk_pool_stop(kk_pool *p) {
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->started; i++) pthread_join(p->th[i], NULL);
+    p->started = 0;
+    p->par.nthreads = 1;
+    pthread_cond_destroy(&p->done);
+    pthread_cond_destroy(&p->wake);
+    pthread_mutex_destroy(&p->mu);
+}
