@@ -2,8 +2,9 @@
  * kk_fast.h - kiln's fast CPU kernels (kernels/fast/fast.c): packed SGEMM
  * for convolutions (1x1 directly, any other geometry through an im2col
  * that writes straight into the micro-kernel's panel layout), for Gemm and
- * MatMul with a constant B, and a direct depthwise convolution. float32
- * only; everything else stays on the reference kernels (kernels/ref/).
+ * MatMul with a constant B, a direct depthwise convolution and a 2-D
+ * MaxPool. float32 only; everything else stays on the reference kernels
+ * (kernels/ref/).
  *
  * Layout of the work. C (M x N) += A (M x K) * B (K x N) is cut into tiles
  * of MR rows by NR columns computed by a register-blocked micro-kernel that
@@ -14,9 +15,11 @@
  * full panels first, then a narrower tail panel ([k][M % MR] or
  * [k][N % NR]) that the kernel widens with zeros in scratch at run time.
  * The run-time operand is packed per task into a per-worker scratch area
- * (the activations' im2col panel, or Gemm's A rows). K is cut into blocks
- * of KC; the epilogue (bias, residual, activation) is applied to each tile
- * after its last K block, while it is still in registers or L1.
+ * (a block of up to KK_FCONV_NCP im2col panels, or Gemm's A rows), or,
+ * when a single-image conv has too few column blocks for the threads, once
+ * into shared scratch by a first round of tasks. K is cut into blocks of
+ * KC; the epilogue (bias, residual, activation) is applied to each tile
+ * after its last K block, while it is still in registers.
  *
  * Instruction sets: a kk_fisa value names the micro-kernels for one panel
  * geometry. kk_fisa_portable gives plain C ones (any compiler, any CPU);
@@ -26,10 +29,15 @@
  * weights are valid everywhere.
  *
  * Threads: every kernel is split into independent tasks (output channel
- * blocks x spatial panels, or planes); kk_fast_run runs them serially or on
+ * blocks x spatial blocks, or planes); kk_fast_run runs them serially or on
  * a pool (kernels/fast/pool.c) whose first member is a kk_par. No task
- * reduces across another, so results are bit-identical for every thread
- * count. A task uses scratch slot `worker` only.
+ * reduces across another and K blocking never depends on the thread
+ * count, so results are bit-identical for every thread count. A task uses
+ * scratch slot `worker` only; a job of n tasks involves workers < n only.
+ *
+ * The x86 kernels never call plain C (non-VEX) code with the upper vector
+ * state dirty: on some machines that costs a state transition per call,
+ * which once made a depthwise layer 20x slower.
  */
 #ifndef KK_FAST_H
 #define KK_FAST_H
