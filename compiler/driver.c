@@ -99,7 +99,15 @@ int kiln_optimize(Graph *g, const KilnOptions *o, Diag *d) {
     if (ir_verify(g, d)) return -1;
     g->inplace_io = o->inplace_io;
     /* lowering to the fast kernels: target-dependent, after the pipeline */
-    if (o->opt_level >= 1 && pass_pack(g, o->cpu, o->threads, d)) return -1;
+    /* --threads 0 (default): the compiling machine's online cores, like
+     * --cpu=native; scratch is planned for exactly that many workers (sizing
+     * it for the 16-thread maximum fragmented the arena well above its bound) */
+    int threads = o->threads;
+    if (threads == 0) {
+        long nc = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = nc < 1 ? 1 : nc > 16 ? 16 : (int)nc;
+    }
+    if (o->opt_level >= 1 && pass_pack(g, o->cpu, threads, d)) return -1;
     return pass_memplan_level(g, o->opt_level, d);
 }
 

@@ -46,8 +46,9 @@ static const char *usage_compile =
     "  --cpu=CPU           kernels: native (default: the best for this machine), avx512,\n"
     "                      avx2 (AVX2+FMA), portable (fast kernels in plain C) or generic\n"
     "                      (the reference kernels only)\n"
-    "  --threads=N         threads of the generated code's pool (default 0: every online\n"
-    "                      core, at most 16); 1: single-threaded, no pthreads\n";
+    "  --threads=N         threads of the generated code's pool (default 0: the online\n"
+    "                      cores of the machine kiln runs on, at most 16); 1: single-\n"
+    "                      threaded, no pthreads\n";
 
 static const char *usage_inspect =
     "usage: kiln inspect MODEL [options]\n"
