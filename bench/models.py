@@ -19,7 +19,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "models"))
-from make_models import Net  # noqa: E402
+from make_models import Net, write as write_models  # noqa: E402
 
 
 def _conv_bn_relu(g, x, cout, base):
@@ -89,16 +89,7 @@ MODELS = {"unet": unet, "mobilenetv2_224": mobilenetv2}
 
 
 def write(outdir, names=None):
-    import onnx
-    os.makedirs(outdir, exist_ok=True)
-    paths = []
-    for name, fn in MODELS.items():
-        if names and name not in names:
-            continue
-        path = os.path.join(outdir, name + ".onnx")
-        onnx.save(fn(), path)
-        paths.append(path)
-    return paths
+    return write_models(outdir, names, MODELS)
 
 
 if __name__ == "__main__":

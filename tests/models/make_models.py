@@ -979,12 +979,13 @@ FEEDS = {
 }
 
 
-def write(outdir, names=None):
-    """Write the models (all, or those named) as outdir/NAME.onnx; returns paths."""
+def write(outdir, names=None, models=None):
+    """Write the models (all, or those named; from `models`, default MODELS) as
+    outdir/NAME.onnx; returns paths."""
     import onnx
     os.makedirs(outdir, exist_ok=True)
     paths = []
-    for name, fn in MODELS.items():
+    for name, fn in (models or MODELS).items():
         if names and name not in names:
             continue
         path = os.path.join(outdir, name + ".onnx")
