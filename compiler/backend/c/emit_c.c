@@ -299,8 +299,48 @@ static void emit_info_table(Emitter *e, const char *P, const char *which, Value 
     emit(e, "    {0, 0, 0, {0}, 0, -1, -1}\n};\n\n");
 }
 
+/* Built with -DKILN_PROFILE (and POSIX clock_gettime), run accumulates each
+ * node's wall time and NAME_profile_report(FILE *) prints the table, the
+ * slowest nodes first. Without it the macro is the bare call. */
+static void emit_profiler(Emitter *e, Graph *g) {
+    const char *P = g->name;
+    emit(e, "#ifdef KILN_PROFILE\n#include <stdio.h>\n#include <time.h>\n");
+    emit(e, "static double %s_prof_ms[%d];\nstatic long %s_prof_runs;\n", P, g->nnodes + 1, P);
+    emit(e, "static const char *const %s_prof_what[%d] = {\n", P, g->nnodes + 1);
+    for (int s = 0; s < g->nnodes; s++) {
+        const Node *n = g->nodes[s];
+        emit(e, "    \"%s ", op_table[n->op].onnx_name);
+        for (const char *c = n->name; *c; c++)
+            if (*c != '"' && *c != '\\' && (unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f) emit(e, "%c", *c);
+        const Value *y = n->outputs[0];
+        if (y) {
+            emit(e, " [");
+            for (int k = 0; k < y->rank; k++) emit(e, "%s%lld", k ? "x" : "", (long long)y->dims[k]);
+            emit(e, "]");
+        }
+        emit(e, "\",\n");
+    }
+    emit(e, "    0};\n");
+    emit(e, "static double %s_prof_now(void) {\n    struct timespec t;\n    timespec_get(&t, TIME_UTC);\n"
+            "    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;\n}\n", P);
+    emit(e, "#define KILN_PROF(S, CALL) do { double t0_ = %s_prof_now(); CALL; %s_prof_ms[S] += %s_prof_now() - t0_; "
+            "} while (0)\n", P, P, P);
+    emit(e, "void %s_profile_report(FILE *f) {\n", P);
+    emit(e, "    double total = 0;\n    int order[%d], n = 0;\n", g->nnodes + 1);
+    emit(e, "    for (int i = 0; i < %d; i++) { total += %s_prof_ms[i]; if (%s_prof_ms[i] > 0) order[n++] = i; }\n",
+         g->nnodes, P, P);
+    emit(e, "    for (int i = 1; i < n; i++) for (int j = i; j > 0 && %s_prof_ms[order[j]] > %s_prof_ms[order[j - 1]]; j--) "
+            "{ int t = order[j]; order[j] = order[j - 1]; order[j - 1] = t; }\n", P, P);
+    emit(e, "    long runs = %s_prof_runs ? %s_prof_runs : 1;\n", P, P);
+    emit(e, "    fprintf(f, \"per-node time over %%ld runs (ms per run, %%%% of %%.4f ms):\\n\", runs, total / (double)runs);\n");
+    emit(e, "    for (int i = 0; i < n; i++) fprintf(f, \"%%9.4f %%5.1f%%%%  node %%d: %%s\\n\", %s_prof_ms[order[i]] / (double)runs, "
+            "100.0 * %s_prof_ms[order[i]] / (total > 0 ? total : 1), order[i], %s_prof_what[order[i]]);\n}\n", P, P, P);
+    emit(e, "#else\n#define KILN_PROF(S, CALL) CALL\n#endif\n\n");
+}
+
 static void emit_api(Emitter *e, Graph *g) {
     const char *P = g->name;
+    emit_profiler(e, g);
     emit_info_table(e, P, "input", g->inputs, g->ninputs);
     emit_info_table(e, P, "output", g->outputs, g->noutputs);
     emit(e, "int %s_init(%s_ctx *ctx, void *arena, size_t arena_size, const void *weights) {\n", P, P);
@@ -331,8 +371,9 @@ static void emit_api(Emitter *e, Graph *g) {
     emit(e, "if (!outputs) return %s_ERR_NULL;\n", P);
     emit(e, "for (int i = 0; i < %s_NUM_OUTPUTS + %s_NUM_COUNTS; i++)\n    if (!outputs[i]) return %s_ERR_NULL;\n", P, P, P);
     emit(e, "const unsigned char *w = ctx->weights;\nunsigned char *a = ctx->arena;\n(void)w;\n(void)a;\n");
+    emit(e, "#ifdef KILN_PROFILE\n%s_prof_runs++;\n#endif\n", P);
     for (int s = 0; s < g->nnodes; s++)
-        if (!g->nodes[s]->elided) emit(e, "%s_node%d(w, a, inputs, outputs, ctx->pool);\n", P, s);
+        if (!g->nodes[s]->elided) emit(e, "KILN_PROF(%d, %s_node%d(w, a, inputs, outputs, ctx->pool));\n", s, P, s);
     /* outputs that no node writes: constants and pass-through inputs */
     for (int k = 0; k < g->noutputs; k++) {
         Value *v = g->outputs[k];
