@@ -98,6 +98,7 @@ int kiln_optimize(Graph *g, const KilnOptions *o, Diag *d) {
     }
     if (ir_verify(g, d)) return -1;
     g->inplace_io = o->inplace_io;
+    g->ftz = o->ftz != 0;
     /* lowering to the fast kernels: target-dependent, after the pipeline */
     /* --threads 0 (default): the compiling machine's online cores, like
      * --cpu=native; scratch is planned for exactly that many workers (sizing

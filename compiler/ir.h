@@ -191,6 +191,7 @@ typedef struct Graph {
     bool inplace_io;            /* --inplace-io: in-place ops may overwrite graph inputs */
     int threads;                /* generated code's thread pool: 0 or 1 none (no pthreads), N > 1
                                    up to N threads, -1 every online core (set by passes/pack.c) */
+    bool ftz;                   /* --ftz: NAME_run flushes denormals to zero (backend/c/emit_c.c) */
 } Graph;
 
 Graph *ir_graph_new(const char *name, const char *path);  /* NULL on OOM */

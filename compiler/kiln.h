@@ -40,6 +40,7 @@ typedef struct KilnOptions {
     int inplace_io;             /* in-place ops may overwrite graph inputs (--inplace-io) */
     int cpu;                    /* --cpu: KILN_CPU_* (default native) */
     int threads;                /* --threads: generated code's threads; 0 every online core (default) */
+    int ftz;                    /* --ftz: NAME_run flushes denormals to zero (x86 MXCSR FTZ|DAZ) */
     const char *dump_kg;        /* write the final IR as .kg (+ .bin weights) to this path */
     /* kiln inspect: pictures (NULL: not written) and the report's form */
     const char *svg;            /* optimized graph, SVG via Graphviz's dot */

@@ -48,7 +48,9 @@ static const char *usage_compile =
     "                      (the reference kernels only)\n"
     "  --threads=N         threads of the generated code's pool (default 0: the online\n"
     "                      cores of the machine kiln runs on, at most 16); 1: single-\n"
-    "                      threaded, no pthreads\n";
+    "                      threaded, no pthreads\n"
+    "  --ftz               NAME_run flushes denormals to zero (x86: sets MXCSR FTZ and\n"
+    "                      DAZ on entry, restores the caller's on return; no-op elsewhere)\n";
 
 static const char *usage_inspect =
     "usage: kiln inspect MODEL [options]\n"
@@ -172,6 +174,8 @@ int main(int argc, char **argv) {
             o.verify_each = 1;
         } else if (!strcmp(a, "--inplace-io")) {
             o.inplace_io = 1;
+        } else if (!strcmp(a, "--ftz")) {
+            o.ftz = 1;
         } else if (!strcmp(a, "--dump-after") && next) {
             o.dump_after = argv[++i];
         } else if ((!strcmp(a, "--cpu") && next) || !strncmp(a, "--cpu=", 6)) {

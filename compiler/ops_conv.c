@@ -30,6 +30,7 @@
 
 #include "emit.h"
 #include "fast/kk_fast.h"
+#include "fast/kk_wino.h"
 #include "ir.h"
 #include "kk.h"
 
@@ -157,6 +158,15 @@ static void parse_fast(Graph *g, Node *n, ConvAttrs *a, Diag *d, int *err) {
     a->slots = (int)slots;
 }
 
+/* kiln_wino (passes/pack.c): Winograd tile size, on a packed fast Conv. */
+static void parse_wino(Graph *g, Node *n, ConvAttrs *a, Diag *d, int *err) {
+    a->wino = (int)attr_int(g, n, "kiln_wino", 0, d, err);
+    if (a->wino && (!kk_fwino_tile_ok(a->wino) || !a->fast || !a->pack)) {
+        diag_error(d, n, "unsupported attribute value kiln_wino=%d (2 or 4, with kiln_fast and kiln_pack)", a->wino);
+        *err = 1;
+    }
+}
+
 int conv_parse(Graph *g, Node *n, Diag *d) {
     ConvAttrs *a = &n->a.conv;
     int err = 0;
@@ -210,8 +220,10 @@ int conv_parse(Graph *g, Node *n, Diag *d) {
     default:
         return diag_internal(d, "conv_parse called for %s", op_name(n->op));
     }
-    if (n->op == OP_CONV || n->op == OP_GEMM || n->op == OP_MATMUL || n->op == OP_MAX_POOL)
+    if (n->op == OP_CONV || n->op == OP_GEMM || n->op == OP_MATMUL || n->op == OP_MAX_POOL || n->op == OP_AVG_POOL ||
+        n->op == OP_GLOBAL_AVG_POOL)
         parse_fast(g, n, a, d, &err);
+    if (n->op == OP_CONV && !err) parse_wino(g, n, a, d, &err);
     return err ? -1 : 0;
 }
 
@@ -487,10 +499,42 @@ static bool gemm_fast_form(const Node *n) {
     return a->beta == 1.0 && c->rank >= 1 && c->dims[c->rank - 1] == nn && (c->rank == 1 || c->dims[0] == 1);
 }
 
+/* A Conv whose W holds the Winograd filter transform (kiln_wino = m):
+ * float32 NCHW, W (M, C, m + 2, m + 2), a 3x3 kernel, stride 1, dilation
+ * 1, one group; infers like infer_conv with the kernel fixed at 3x3. */
+static int infer_wino(Node *n, ConvAttrs *a, Diag *d) {
+    const Value *x = n->inputs[0], *w = n->ninputs > 1 ? n->inputs[1] : NULL;
+    if (!w) return diag_error(d, n, "input 1 is required");
+    if (x->dtype != DT_F32 || w->dtype != DT_F32 || same_dtype(n, 2, d))
+        return diag_error(d, n, "unsupported: kiln_wino needs float32 inputs");
+    const int64_t t = a->wino + 2;
+    if (x->rank != 4 || w->rank != 4 || w->dims[1] != x->dims[1] || w->dims[2] != t || w->dims[3] != t ||
+        a->group != 1)
+        return diag_error(d, n, "unsupported: kiln_wino=%d needs 2-D input, one group and weights (M, C, %lld, %lld)",
+                          a->wino, (long long)t, (long long)t);
+    if (a->nkernel_attr && (a->nkernel_attr != 2 || a->kernel[0] != 3 || a->kernel[1] != 3))
+        return diag_error(d, n, "unsupported: kiln_wino needs kernel_shape 3x3");
+    a->kernel[0] = a->kernel[1] = 3;
+    if (n->ninputs > 2 && want_vector(n, 2, w->dims[0], d)) return -1;
+    int64_t dims[4] = {x->dims[0], w->dims[0]};
+    if (infer_window(n, a, dims + 2, d)) return -1;
+    for (int i = 0; i < 2; i++)
+        if (a->strides[i] != 1 || a->dilations[i] != 1)
+            return diag_error(d, n, "unsupported: kiln_wino needs stride 1 and dilation 1");
+    return set_output(n, 0, DT_F32, 4, dims, d);
+}
+
+static int64_t wino_scratch_bytes(const Node *n, int slots) {
+    const Value *x = n->inputs[0], *y = n->outputs[0];
+    return kk_fwino_scratch_bytes(n->a.conv.fast, slots, n->a.conv.wino, x->dims[0], x->dims[1], y->dims[1],
+                                  y->dims[2], y->dims[3]);
+}
+
 /* Arena scratch of a packed node run by up to `slots` threads. */
 static int64_t fast_scratch_bytes(const Node *n, int slots) {
     const ConvAttrs *a = &n->a.conv;
     const Value *x = n->inputs[0], *w = n->inputs[1], *y = n->outputs[0];
+    if (n->op == OP_CONV && a->wino) return wino_scratch_bytes(n, slots);
     if (n->op == OP_CONV) {
         int64_t osz = 1;
         for (int i = 2; i < y->rank; i++) osz *= y->dims[i];
@@ -514,6 +558,9 @@ static int infer_fast(Graph *g, Node *n, Diag *d) {
         return diag_error(d, n, "unsupported: kiln_fast needs float32, input 0 is %s", dtype_name(n->inputs[0]->dtype));
     if (n->op == OP_MAX_POOL && (a->pack || a->slots || n->inputs[0]->rank != 4 || (n->noutputs > 1 && n->outputs[1])))
         return diag_error(d, n, "unsupported: kiln_fast MaxPool is 2-D, without Indices, packing or scratch");
+    if ((n->op == OP_AVG_POOL || n->op == OP_GLOBAL_AVG_POOL) &&
+        (a->pack || a->slots || (n->op == OP_AVG_POOL && n->inputs[0]->rank != 4)))
+        return diag_error(d, n, "unsupported: kiln_fast AveragePool is 2-D, without packing or scratch");
     if (n->op == OP_CONV && !a->pack && !is_depthwise(n))
         return diag_error(d, n, "unsupported: kiln_fast without kiln_pack is for 2-D depthwise convolutions only");
     if ((n->op == OP_GEMM || n->op == OP_MATMUL) && !a->pack)
@@ -546,11 +593,13 @@ int conv_infer(Graph *g, Node *n, Diag *d) {
     if (!x) return diag_error(d, n, "input 0 is required");
     switch (n->op) {
     case OP_CONV:
-        return infer_conv(n, a, d) || check_residual(n, d) || infer_fast(g, n, d) ? -1 : 0;
+        return (a->wino ? infer_wino(n, a, d) : infer_conv(n, a, d)) || check_residual(n, d) || infer_fast(g, n, d)
+                   ? -1
+                   : 0;
     case OP_MAX_POOL:
         return infer_pool(n, a, d) || infer_fast(g, n, d) ? -1 : 0;
     case OP_AVG_POOL:
-        return infer_pool(n, a, d);
+        return infer_pool(n, a, d) || infer_fast(g, n, d) ? -1 : 0;
     case OP_GLOBAL_AVG_POOL:
     case OP_GLOBAL_MAX_POOL: {
         if (want_dtype(n, 0, float_types, d)) return -1;
@@ -563,7 +612,7 @@ int conv_infer(Graph *g, Node *n, Diag *d) {
                 return diag_error(d, n, "input 0 ('%s') has an empty spatial dimension %d", x->name, i);
             dims[i] = i < 2 ? x->dims[i] : 1;
         }
-        return set_output(n, 0, x->dtype, x->rank, dims, d);
+        return set_output(n, 0, x->dtype, x->rank, dims, d) || infer_fast(g, n, d) ? -1 : 0;
     }
     case OP_BATCH_NORM:
     case OP_LRN:
@@ -630,10 +679,27 @@ static bool has_epilogue(const Node *n) {
     return (n->op == OP_CONV || n->op == OP_GEMM) && (n->a.conv.act || (n->ninputs > 3 && n->inputs[3]));
 }
 
+/* A Winograd Conv (kiln_wino) on the plain C micro-kernels, serially. */
+static int exec_wino(const Node *n, const void *const *in, void *const *out, Diag *d) {
+    const ConvAttrs *a = &n->a.conv;
+    void *scratch = malloc((size_t)wino_scratch_bytes(n, 1) + 64);
+    if (!scratch) return diag_error(d, n, "out of memory");
+    Geom g;
+    node_geom(n, &g);
+    kk_fwino_f32 p;
+    kk_fwino_init_f32(&p, kk_fisa_portable(a->fast), a->wino, in[0], in[1], n->ninputs > 2 ? in[2] : NULL,
+                      n->ninputs > 3 ? in[3] : NULL, out[0], scratch, g.n, g.c, g.m, g.in, g.out, a->pads, a->act,
+                      (float)a->act_alpha, (float)a->act_beta, 1);
+    kk_fast_run(NULL, kk_fwino_task_f32, &p, p.ntasks);
+    free(scratch);
+    return 0;
+}
+
 /* A node whose constant operand is in panel order (kiln_pack): the fast
  * kernels' plain C micro-kernels, serially, with malloc'd scratch. */
 static int exec_packed(const Node *n, const void *const *in, void *const *out, Diag *d) {
     const ConvAttrs *a = &n->a.conv;
+    if (n->op == OP_CONV && a->wino) return exec_wino(n, in, out, d);
     const kk_fisa k = kk_fisa_portable(a->fast);
     void *scratch = malloc((size_t)fast_scratch_bytes(n, 1) + 64);
     if (!scratch) return diag_error(d, n, "out of memory");
@@ -776,6 +842,30 @@ static void emit_window(Emitter *e, const ConvAttrs *a, const Geom *g) {
     emit_dims(e, a->pads, 2 * a->nsp);
 }
 
+/* A Winograd Conv (kiln_wino): kk_fwino's plan and tasks, like emit_fast. */
+static void emit_wino(Emitter *e, const Node *n, const char *const *in, const char *const *out, const char *isa,
+                      const char *scratch) {
+    const ConvAttrs *a = &n->a.conv;
+    Geom g;
+    node_geom(n, &g);
+    emit_use(e, KKF_WINO);
+    emit(e, "{\n");
+    e->indent++;
+    emit(e, "kk_fwino_f32 p;\nkk_fwino_init_f32(&p, %s, %d, %s, %s, %s, %s, %s, %s, %lld, %lld, %lld", isa, a->wino,
+         in[0], in[1], or_null(n->ninputs > 2 ? in[2] : NULL), or_null(n->ninputs > 3 ? in[3] : NULL), out[0],
+         scratch, (long long)g.n, (long long)g.c, (long long)g.m);
+    emit_dims(e, g.in, 2);
+    emit_dims(e, g.out, 2);
+    emit_dims(e, a->pads, 4);
+    emit(e, ", %d, ", a->act);
+    emit_float(e, a->act_alpha);
+    emit(e, ", ");
+    emit_float(e, a->act_beta);
+    emit(e, ", kk_fast_threads(tp));\nkk_fast_run(tp, kk_fwino_task_f32, &p, p.ntasks);\n");
+    e->indent--;
+    emit(e, "}\n");
+}
+
 /* A fast node: one kernel plan on the stack, its tasks run by kk_fast_run
  * on the node function's thread pool `tp` (NULL: this thread). The
  * epilogue is inside the kernel. */
@@ -790,6 +880,10 @@ static int emit_fast(Emitter *e, const Node *n, const char *const *in, const cha
     snprintf(isa, sizeof isa, a->fast == KK_ISA_PORTABLE ? "kk_fisa_portable(%d)" : "kk_fisa_x86(%d)", a->fast);
     emit_use(e, KKF_FAST);
     if (a->fast != KK_ISA_PORTABLE) emit_use(e, KKF_FAST_X86);
+    if (n->op == OP_CONV && a->wino) {
+        emit_wino(e, n, in, out, isa, scratch);
+        return 0;
+    }
     Geom g;
     node_geom(n, &g);
     const char *kind;
@@ -853,6 +947,35 @@ static int emit_fast(Emitter *e, const Node *n, const char *const *in, const cha
     return 0;
 }
 
+/* A fast AveragePool / GlobalAveragePool (kernels/fast/dw_x86.c): tasks
+ * of whole planes on the node function's pool `tp`. */
+static int emit_fast_avgpool(Emitter *e, const Node *n, const char *const *in, const char *const *out) {
+    const ConvAttrs *a = &n->a.conv;
+    Geom g;
+    node_geom(n, &g);
+    emit_use(e, KKF_DW_X86);
+    emit(e, "{\n");
+    e->indent++;
+    if (n->op == OP_AVG_POOL) {
+        emit(e, "kk_favg_f32 p;\nkk_favgpool_init_f32(&p, %d, %s, %s, %lld, %lld", a->fast, in[0], out[0],
+             (long long)g.n, (long long)g.c);
+        emit_dims(e, g.in, 2);
+        emit_dims(e, a->kernel, 2);
+        emit_dims(e, g.out, 2);
+        emit_dims(e, a->strides, 2);
+        emit_dims(e, a->dilations, 2);
+        emit_dims(e, a->pads, 4);
+        emit(e, ", %d);\n", a->count_include_pad);
+    } else {
+        emit(e, "kk_favg_f32 p;\nkk_fgavgpool_init_f32(&p, %d, %s, %s, %lld, %lld);\n", a->fast, in[0], out[0],
+             (long long)(g.n * g.c), (long long)g.plane);
+    }
+    emit(e, "kk_fast_run(tp, kk_favg_task_f32, &p, p.ntasks);\n");
+    e->indent--;
+    emit(e, "}\n");
+    return 0;
+}
+
 int conv_emit(Emitter *e, const Node *n, const char *const *in, const char *const *out, Diag *d) {
     const ConvAttrs *a = &n->a.conv;
     const DType t = n->inputs[0]->dtype;
@@ -860,6 +983,7 @@ int conv_emit(Emitter *e, const Node *n, const char *const *in, const char *cons
     const char *in2 = n->ninputs > 2 ? in[2] : NULL;
     if ((n->op == OP_CONV || n->op == OP_GEMM || n->op == OP_MATMUL || n->op == OP_MAX_POOL) && a->fast)
         return emit_fast(e, n, in, out, d);
+    if ((n->op == OP_AVG_POOL || n->op == OP_GLOBAL_AVG_POOL) && a->fast) return emit_fast_avgpool(e, n, in, out);
     Geom g;
     node_geom(n, &g);
     emit_use(e, KKF_CONV);

@@ -21,11 +21,23 @@
  * ConvTranspose's kernel calls the conv family's window helper
  * (kk_conv_range); the C backend's kernel dependency table pastes
  * ref/conv.c along with ref/dense.c.
+ *
+ * ConvTranspose also reads kiln's raw attributes: kiln_act / kiln_alpha /
+ * kiln_beta (an activation applied to the output, through kk_epilogue on
+ * the reference path) and kiln_fast / kiln_pack / kiln_slots, which
+ * passes/pack.c sets on float32 nodes with constant weights: W then holds
+ * kk_fdeconv_pack_f32's layout, infer gives the node arena scratch, exec
+ * runs the fast kernel's plain C micro-kernels, and emit calls the fast
+ * kernel (kernels/fast/deconv.c) through kk_fast_run on the thread pool.
  */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "emit.h"
+#include "fast/kk_deconv.h"
+#include "fast/kk_fast.h"
 #include "ir.h"
 #include "kk.h"
 
@@ -101,6 +113,27 @@ static void parse_conv_transpose(Graph *g, Node *n, DenseAttrs *a, Diag *d, int 
         diag_error(d, n, "group = %lld is out of range", (long long)a->group);
         *err = 1;
     }
+    /* kiln's own attributes: a fused activation, and the fast kernel (passes/pack.c) */
+    a->act = (int)attr_int(g, n, "kiln_act", 0, d, err);
+    if (a->act < 0 || a->act >= KK_UN_COUNT_) {
+        diag_error(d, n, "kiln_act = %d is not an activation code", a->act);
+        *err = 1;
+    }
+    a->act_alpha = attr_float(g, n, "kiln_alpha", 0.0, d, err);
+    a->act_beta = attr_float(g, n, "kiln_beta", 0.0, d, err);
+    a->fast = (int)attr_int(g, n, "kiln_fast", 0, d, err);
+    a->pack = attr_flag(g, n, "kiln_pack", d, err);
+    int64_t slots = attr_int(g, n, "kiln_slots", 0, d, err);
+    if (a->fast < 0 || a->fast > KK_ISA_AVX512) {
+        diag_error(d, n, "unsupported attribute value kiln_fast=%d", a->fast);
+        *err = 1;
+    }
+    if (slots < 0 || slots > 1024 || (slots && !a->fast) || (a->pack && !a->fast)) {
+        diag_error(d, n, "kiln_slots=%lld / kiln_pack=%d need kiln_fast and at most 1024 slots", (long long)slots,
+                   a->pack);
+        *err = 1;
+    }
+    a->slots = (int)slots;
 }
 
 static void parse_depth_space(Graph *g, Node *n, DenseAttrs *a, Diag *d, int *err) {
@@ -287,6 +320,39 @@ static int infer_conv_transpose(Node *n, DenseAttrs *a, Diag *d) {
     return set_output(n, 0, x->dtype, x->rank, dims, d);
 }
 
+/* The fast kernel's needs (passes/pack.c only marks nodes that meet them;
+ * a hand-written .kg might not), and the node's arena scratch. */
+static int infer_conv_transpose_fast(Graph *g, Node *n, const DenseAttrs *a, Diag *d) {
+    if (!a->fast) {
+        n->scratch = NULL;
+        return 0;
+    }
+    const Value *x = n->inputs[0], *y = n->outputs[0];
+    if (x->dtype != DT_F32)
+        return diag_error(d, n, "unsupported: kiln_fast needs float32, input 0 is %s", dtype_name(x->dtype));
+    if (!a->pack || !a->slots)
+        return diag_error(d, n, "unsupported: kiln_fast ConvTranspose needs kiln_pack and kiln_slots");
+    if (x->dims[1] < a->group)
+        return diag_error(d, n, "unsupported: kiln_fast ConvTranspose needs at least one input channel per group");
+    if (!n->scratch) {
+        const char *name = NULL;
+        for (int i = 0; !name || ir_value_find(g, name); i++)
+            name = arena_printf(&g->arena, i ? "%s:scratch%d" : "%s:scratch", y->name, i);
+        n->scratch = ir_value_new(g, name);
+        if (!n->scratch) return diag_error(d, n, "out of memory");
+    }
+    int64_t in[3] = {0}, out[3] = {0};
+    for (int i = 0; i < a->nsp; i++) {
+        in[i] = x->dims[2 + i];
+        out[i] = y->dims[2 + i];
+    }
+    n->scratch->dtype = DT_U8;
+    n->scratch->rank = 1;
+    n->scratch->dims[0] = kk_fdeconv_scratch_bytes(a->fast, a->slots, x->dims[0], x->dims[1], y->dims[1], a->group,
+                                                   a->nsp, in, a->kernel, out, a->strides, a->dilations, a->pads);
+    return 0;
+}
+
 /* ---------------------------------------------- DepthToSpace / SpaceToDepth */
 
 static int infer_depth_space(Node *n, DenseAttrs *a, Diag *d) {
@@ -451,11 +517,10 @@ static int infer_resize(Node *n, DenseAttrs *a, Diag *d) {
 /* ------------------------------------------------------------------ infer */
 
 int dense_infer(Graph *g, Node *n, Diag *d) {
-    (void)g;
     DenseAttrs *a = &n->a.dense;
     if (n->ninputs < 1 || !n->inputs[0]) return diag_error(d, n, "input 0 is required");
     switch (n->op) {
-    case OP_CONV_TRANSPOSE: return infer_conv_transpose(n, a, d);
+    case OP_CONV_TRANSPOSE: return infer_conv_transpose(n, a, d) || infer_conv_transpose_fast(g, n, a, d) ? -1 : 0;
     case OP_DEPTH_TO_SPACE:
     case OP_SPACE_TO_DEPTH: return infer_depth_space(n, a, d);
     case OP_RESIZE:
@@ -562,6 +627,20 @@ int dense_exec(const Node *n, const void *const *in, void *const *out, Diag *d) 
     switch (n->op) {
     case OP_CONV_TRANSPOSE: {
         const void *b = n->ninputs > 2 ? in[2] : NULL;
+        if (a->pack) {
+            /* W in kk_fdeconv_pack_f32's layout: the fast kernel's plain C micro-kernels, serially */
+            kk_fdeconv_f32 p;
+            void *scratch = malloc((size_t)kk_fdeconv_scratch_bytes(a->fast, 1, s.n, s.c, s.m, a->group, a->nsp, s.in,
+                                                                    a->kernel, s.out, a->strides, a->dilations,
+                                                                    a->pads) + 64);
+            if (!scratch) return diag_error(d, n, "out of memory");
+            kk_fdeconv_init_f32(&p, kk_fisa_portable(a->fast), in[0], in[1], b, out[0], scratch, s.n, s.c, s.m,
+                                a->group, a->nsp, s.in, a->kernel, s.out, a->strides, a->dilations, a->pads, a->act,
+                                (float)a->act_alpha, (float)a->act_beta);
+            kk_fast_run(NULL, kk_fdeconv_task_f32, &p, p.ntasks);
+            free(scratch);
+            return 0;
+        }
         if (t == DT_F32)
             kk_conv_transpose_f32(in[0], in[1], b, out[0], s.n, s.c, s.m, a->group, a->nsp, s.in, a->kernel, s.out,
                                   a->strides, a->dilations, a->pads);
@@ -570,6 +649,11 @@ int dense_exec(const Node *n, const void *const *in, void *const *out, Diag *d) 
                                   a->strides, a->dilations, a->pads);
         else
             return bad_dtype(n, d);
+        if (a->act) {
+            const int64_t cnt = value_numel(y);
+            if (t == DT_F64) kk_epilogue_f64(out[0], NULL, cnt, a->act, a->act_alpha, a->act_beta);
+            else kk_epilogue_f32(out[0], NULL, cnt, a->act, (float)a->act_alpha, (float)a->act_beta);
+        }
         return 0;
     }
     case OP_DEPTH_TO_SPACE:
@@ -659,12 +743,49 @@ static void emit_fill(Emitter *e, DType t, const DenseArgs *s) {
 
 static const char *or_null(const char *expr) { return expr ? expr : "NULL"; }
 
+/* A fast ConvTranspose: one kernel plan on the stack, its tasks run by
+ * kk_fast_run on the node function's thread pool `tp` (NULL: this thread);
+ * bias and activation are inside the kernel. */
+static int emit_conv_transpose_fast(Emitter *e, const Node *n, const char *const *in, const char *const *out,
+                                    const DenseArgs *s, Diag *d) {
+    const DenseAttrs *a = &n->a.dense;
+    char scratch[64] = "NULL";
+    if (n->scratch) {
+        if (n->scratch->offset < 0) return diag_internal(d, "node '%s': scratch was not planned", n->name);
+        snprintf(scratch, sizeof scratch, "(void *)(a + %lld)", (long long)n->scratch->offset);
+    }
+    emit_use(e, KKF_FAST);
+    emit_use(e, KKF_DECONV);
+    if (a->fast != KK_ISA_PORTABLE) emit_use(e, KKF_FAST_X86);
+    emit(e, "{\n");
+    e->indent++;
+    emit(e, "kk_fdeconv_f32 p;\nkk_fdeconv_init_f32(&p, %s(%d), %s, %s, %s, %s, %s, %lld, %lld, %lld, %lld, %d",
+         a->fast == KK_ISA_PORTABLE ? "kk_fisa_portable" : "kk_fisa_x86", a->fast, in[0], in[1],
+         or_null(n->ninputs > 2 ? in[2] : NULL), out[0], scratch, (long long)s->n, (long long)s->c, (long long)s->m,
+         (long long)a->group, a->nsp);
+    emit_dims(e, s->in, a->nsp);
+    emit_dims(e, a->kernel, a->nsp);
+    emit_dims(e, s->out, a->nsp);
+    emit_dims(e, a->strides, a->nsp);
+    emit_dims(e, a->dilations, a->nsp);
+    emit_dims(e, a->pads, 2 * a->nsp);
+    emit(e, ", %d, ", a->act);
+    emit_float(e, a->act_alpha);
+    emit(e, ", ");
+    emit_float(e, a->act_beta);
+    emit(e, ");\nkk_fast_run(tp, kk_fdeconv_task_f32, &p, p.ntasks);\n");
+    e->indent--;
+    emit(e, "}\n");
+    return 0;
+}
+
 int dense_emit(Emitter *e, const Node *n, const char *const *in, const char *const *out, Diag *d) {
     const DenseAttrs *a = &n->a.dense;
     const Value *x = n->inputs[0], *y = n->outputs[0];
     const DType t = x->dtype;
     DenseArgs s;
     dense_args(n, &s);
+    if (n->op == OP_CONV_TRANSPOSE && a->fast) return emit_conv_transpose_fast(e, n, in, out, &s, d);
     emit_use(e, KKF_DENSE); /* the backend pastes ref/conv.c with it (kk_conv_range) */
     switch (n->op) {
     case OP_CONV_TRANSPOSE:
@@ -677,6 +798,17 @@ int dense_emit(Emitter *e, const Node *n, const char *const *in, const char *con
         emit_dims(e, a->strides, a->nsp);
         emit_dims(e, a->dilations, a->nsp);
         emit_dims(e, a->pads, 2 * a->nsp);
+        if (a->act) {
+            /* the fused activation, in place on the output (kk_epilogue: ref/conv.c) */
+            emit_use(e, KKF_UNARY);
+            emit(e, ");\nkk_epilogue_%s(%s, NULL, %lld, %d, ", dtype_name(t), out[0],
+                 (long long)value_numel(y), a->act);
+            if (t == DT_F64) emit_double(e, a->act_alpha);
+            else emit_float(e, a->act_alpha);
+            emit(e, ", ");
+            if (t == DT_F64) emit_double(e, a->act_beta);
+            else emit_float(e, a->act_beta);
+        }
         break;
     case OP_DEPTH_TO_SPACE:
     case OP_SPACE_TO_DEPTH:

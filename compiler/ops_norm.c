@@ -528,6 +528,45 @@ static int ein_pack(const EinPlan *p, int64_t *packed)
 
 /* --------------------------------------------------------------- infer */
 
+/* A LayerNormalization that canonicalize made from a channels-first
+ * LayerNorm (raw attribute kiln_axis_only = 1): it normalizes over its
+ * `axis` alone, with Scale and B holding one value per element of that
+ * axis, and has no Mean / InvStdDev outputs. */
+static bool axis_only(const Node *n)
+{
+    const Attr *at = n->op == OP_LAYER_NORM ? ir_attr_find(n, "kiln_axis_only") : NULL;
+    return at && at->type == AT_INT && at->i;
+}
+
+/* x as [outer, dims[axis], inner] around the axis. */
+static void mid_split(const Node *n, int64_t *outer, int64_t *mid, int64_t *inner)
+{
+    const Value *x = n->inputs[0];
+    *outer = *mid = *inner = 1;
+    for (int k = 0; k < x->rank; k++) {
+        if (k < n->a.norm.axis)
+            *outer *= x->dims[k];
+        else if (k == n->a.norm.axis)
+            *mid *= x->dims[k];
+        else
+            *inner *= x->dims[k];
+    }
+}
+
+static int infer_axis_only(Node *n, Diag *d)
+{
+    const Value *x = n->inputs[0];
+    if (n->noutputs != 1)
+        return diag_error(d, n, "kiln_axis_only LayerNormalization has %d outputs, not 1", n->noutputs);
+    for (int k = 1; k < n->ninputs && k < 3; k++) {
+        const Value *v = n->inputs[k];
+        if (v && value_numel(v) != x->dims[n->a.norm.axis])
+            return diag_error(d, n, "input %d has %" PRId64 " elements, not one per element of axis %d (%" PRId64 ")",
+                              k, value_numel(v), n->a.norm.axis, x->dims[n->a.norm.axis]);
+    }
+    return set_output(n, 0, x->dtype, x->rank, x->dims, d);
+}
+
 int norm_infer(Graph *g, Node *n, Diag *d)
 {
     NormAttrs *a = &n->a.norm;
@@ -549,7 +588,11 @@ int norm_infer(Graph *g, Node *n, Diag *d)
             return -1;
         if (x->rank < 1)
             return diag_error(d, n, "input 0 (X) must have rank >= 1, not a scalar");
-        if (norm_axis(n, a->axis, x->rank, &a->axis, d) || norm_plan(n, &np, d))
+        if (norm_axis(n, a->axis, x->rank, &a->axis, d))
+            return -1;
+        if (axis_only(n))
+            return infer_axis_only(n, d);
+        if (norm_plan(n, &np, d))
             return -1;
         for (int k = 0; k < x->rank; k++)
             dims[k] = k < a->axis ? x->dims[k] : 1;
@@ -622,6 +665,15 @@ int norm_exec(const Node *n, const void *const *in, void *const *out, Diag *d)
     const NormAttrs *a = &n->a.norm;
     int rc;
 
+    if (axis_only(n)) {
+        int64_t o, m, i;
+        mid_split(n, &o, &m, &i);
+        rc = kk_normalize_mid((int)x->dtype, in[0], out[0], in[1], n->ninputs > 2 ? in[2] : NULL, o, m, i,
+                              (float)a->epsilon);
+        if (rc)
+            return diag_internal(d, "norm kernel rejected node '%s'", n->name);
+        return 0;
+    }
     switch (n->op) {
     case OP_LAYER_NORM:
     case OP_GROUP_NORM:
@@ -685,6 +737,15 @@ int norm_emit(Emitter *e, const Node *n, const char *const *in, const char *cons
     if (!dt)
         return diag_internal(d, "norm_emit: cannot emit node '%s' (%s)", n->name, op_name(n->op));
     emit_use(e, KKF_NORM);
+    if (axis_only(n)) {
+        int64_t o, m, i;
+        mid_split(n, &o, &m, &i);
+        emit(e, "kk_normalize_mid(%s, %s, %s, %s, %s, %" PRId64 ", %" PRId64 ", %" PRId64 ", ", dt, in[0], out[0],
+             or_null(in[1]), or_null(n->ninputs > 2 ? in[2] : NULL), o, m, i);
+        emit_float(e, a->epsilon);
+        emit(e, ");\n");
+        return 0;
+    }
     switch (n->op) {
     case OP_LAYER_NORM:
     case OP_GROUP_NORM:

@@ -299,6 +299,7 @@ int reduce_emit(Emitter *e, const Node *n, const char *const *in, const char *co
     if (!ri || !dt)
         return diag_internal(d, "reduce_emit: cannot emit node '%s' (%s)", n->name, op_name(n->op));
     emit_use(e, KKF_REDUCE);
+    emit_use(e, KKF_UNARY); /* kk_softmax's vector exp (kk_act_vec_f32) */
     if (ri->shape == RS_AXES) {
         emit(e, "kk_reduce(%s, %s, %s, %s, %d, ", ri->kk_name, dt, in[0], out[0], x->rank);
         if (x->rank > 0) {

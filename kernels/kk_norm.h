@@ -39,6 +39,17 @@ KK_API int kk_normalize(int dtype, int stat_dtype, const void *x, void *y,
                         int rank, int axis, const int64_t *dims,
                         const int64_t *sstr, const int64_t *bstr, float epsilon);
 
+/* Normalize x viewed as [outer, c, inner] over its middle axis alone:
+ * for every (outer, inner) position the c elements x[o, :, i] get
+ *     mean = sum / c, invstd = 1 / sqrt(sum((x - mean)^2) / c + epsilon)
+ * (accumulated in double, both rounded to the element type), and
+ *     y = (x - mean) * invstd * scale[ch] + bias[ch]
+ * (scale NULL = 1, bias NULL = 0): the channels-first LayerNorm that
+ * exporters write as ReduceMean / Sub / Pow / Sqrt / Div (ConvNeXt).
+ * Works in place. dtypes: f32 f64. */
+KK_API int kk_normalize_mid(int dtype, const void *x, void *y, const void *scale, const void *bias,
+                            int64_t outer, int64_t c, int64_t inner, float epsilon);
+
 /* LpNormalization along the middle axis of x viewed as [outer, n, inner]:
  * y = x / (sum |x|) for p = 1, y = x / sqrt(sum x^2) for p = 2, and y = 0
  * where that norm is 0. The norm is accumulated in double. Works in place.

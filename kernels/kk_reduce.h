@@ -54,7 +54,9 @@ KK_API int kk_argreduce(int dtype, int is_min, int select_last, const void *x, i
 /* Softmax (log_out = 0) or LogSoftmax (log_out = 1) along the middle axis of
  * x viewed as [outer, n, inner]; y has x's shape. The row maximum is
  * subtracted first, so large logits stay finite. Works in place (y == x).
- * dtypes: f32 f64. */
+ * float32 Softmax over contiguous rows (inner == 1) takes its exponentials
+ * from kk_act_vec_f32 (kk_unary.h; generated code using kk_softmax must
+ * paste the unary family too). dtypes: f32 f64. */
 KK_API int kk_softmax(int dtype, int log_out, const void *x, void *y,
                       int64_t outer, int64_t n, int64_t inner);
 

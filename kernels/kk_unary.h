@@ -82,6 +82,17 @@ KK_API int kk_unary_u64(int op, const uint64_t *x, uint64_t *y, int64_t n, uint6
 KK_API float kk_act_f32(int op, float x, float alpha, float beta);
 KK_API double kk_act_f64(int op, double x, double alpha, double beta);
 
+/* The vector form of a float32 op (kernels/ref/unary.c: vector extensions
+ * under a run-time CPU check; error a few ulp against libm): y[i] = op(x[i])
+ * for i < n (y may equal x) and returns 1, or returns 0 without touching y
+ * when op has no vector form (the caller runs the scalar formulas then).
+ * kk_unary_f32 tries it first. */
+KK_API int kk_act_vec_f32(int op, const float *x, float *y, int64_t n, float alpha, float beta);
+/* Activation act (a KK_UN_* code, 0 = none) applied in place to n floats:
+ * the vector form when there is one, else kk_act_f32 per element. For the
+ * epilogues of fused kernels. */
+KK_API void kk_act_row_f32(float *y, int64_t n, int act, float alpha, float beta);
+
 /* Clip with bounds read at run time: lo/hi point at one element each, or are
  * NULL for "no bound". When lo > hi every element becomes hi (ONNX). */
 KK_API void kk_clip_f32(const float *x, const float *lo, const float *hi, float *y, int64_t n);

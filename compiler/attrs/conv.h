@@ -33,5 +33,9 @@ typedef struct ConvAttrs {
      *       geometry's panel layout (same shape and bytes, other order);
      * slots: worker scratch slots reserved in the arena (node->scratch). */
     int fast, pack, slots;
+    /* wino (raw attribute kiln_wino, Conv only; passes/pack.c): Winograd
+     * F(wino x wino, 3x3), wino = 2 or 4; W then holds the filter transform
+     * (M, C, wino + 2, wino + 2) in kk_fwino_weights_f32's order. 0: none. */
+    int wino;
 } ConvAttrs;
 #endif

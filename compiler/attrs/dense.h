@@ -26,6 +26,14 @@ typedef struct DenseAttrs {
     int64_t strides[3];          /* >= 1; 1 when absent */
     int64_t dilations[3];        /* >= 1; 1 when absent */
     int64_t pads[6];             /* >= 0, begin then end; from pads, auto_pad or output_shape */
+    /* ---- ConvTranspose: kiln's raw attributes (parse), as on Conv (attrs/conv.h):
+     * kiln_act / kiln_alpha / kiln_beta: y = act(convtranspose(...)), act a KK_UN_* code;
+     * kiln_fast / kiln_pack / kiln_slots (passes/pack.c, float32): fast = KK_ISA_* panel
+     * geometry, pack = W holds kk_fdeconv_pack_f32's layout (same shape and bytes, other
+     * order), slots = worker scratch slots reserved in the arena (node->scratch). */
+    int act;
+    double act_alpha, act_beta;
+    int fast, pack, slots;
 
     /* ---- DepthToSpace / SpaceToDepth (parse) */
     int64_t blocksize;           /* >= 1 */

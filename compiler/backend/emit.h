@@ -30,6 +30,9 @@ typedef enum KernelFile {
     KKF_FAST,      /* kernels/fast/fast.c: packed SGEMM, depthwise, plain C micro-kernels */
     KKF_FAST_X86,  /* kernels/fast/fast_x86.c: AVX2 / AVX-512 micro-kernels */
     KKF_POOL,      /* kernels/fast/pool.c: the pthread pool (models built with --threads != 1) */
+    KKF_WINO,      /* kernels/fast/wino.c: Winograd 3x3 stride-1 convolution */
+    KKF_DECONV,    /* kernels/fast/deconv.c: ConvTranspose on the packed SGEMM */
+    KKF_DW_X86,    /* kernels/fast/dw_x86.c: x86 depthwise convolution and pooling */
     KKF_COUNT_
 } KernelFile;
 

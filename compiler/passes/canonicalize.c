@@ -9,7 +9,10 @@
  *   (x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps) [* gamma] [+ beta]
  *                                     -> LayerNormalization(x, gamma, beta)
  *     (decomposed LayerNorm of exports before opset 17; the trailing Mul/Add
- *     by constants become its scale and bias)
+ *     by constants become its scale and bias). With the means over one axis
+ *     that is not the last (ConvNeXt's channels-first LayerNorm, gamma
+ *     [C, 1, 1]) the node gets the raw attribute kiln_axis_only = 1: it
+ *     normalizes over that axis alone (ops_norm.c, kk_normalize_mid).
  *   LayerNormalization(x, s, b) * c + e -> LayerNormalization(x, s*c, b*c + e)
  *   x * Clip(x + 3, 0, 6) / 6         -> HardSwish(x)     (older PyTorch exports)
  * Each rewrite keeps the pattern's final output value (and name); the
@@ -169,6 +172,30 @@ static bool trailing_const(const Value *c, const Value *x, int axis) {
     return true;
 }
 
+/* ReduceMean over the single non-trailing axis of x with keepdims: that
+ * axis, or -1 */
+static int single_mean(const Node *n, const Value *x) {
+    if (!n || n->op != OP_REDUCE_MEAN || n->inputs[0] != x || !n->a.reduce.keepdims) return -1;
+    if (n->a.reduce.naxes != 1 || n->a.reduce.axes[0] < 0 || n->a.reduce.axes[0] >= x->rank - 1) return -1;
+    return (int)n->a.reduce.axes[0];
+}
+
+/* A constant with one element per element of x's `axis`, broadcasting
+ * along every other dim of x (gamma [C, 1, 1] against [N, C, H, W]). */
+static bool axis_const(const Value *c, const Value *x, int axis) {
+    if (!c || c->kind != VK_CONST || c->dtype != x->dtype || c->rank > x->rank) return false;
+    if (value_numel(c) != x->dims[axis]) return false;
+    for (int i = 0; i < c->rank; i++) {
+        int xa = x->rank - c->rank + i;
+        if (xa == axis ? c->dims[i] != x->dims[axis] : c->dims[i] != 1) return false;
+    }
+    return true;
+}
+
+static bool param_const(const Value *c, const Value *x, int axis, bool mid) {
+    return mid ? axis_const(c, x, axis) : trailing_const(c, x, axis);
+}
+
 static int layer_norm(Graph *g, Node *div, Diag *d) {
     Node *dead[10];
     int nd = 0;
@@ -177,6 +204,8 @@ static int layer_norm(Graph *g, Node *div, Diag *d) {
     if (!sub || sub->op != OP_SUB || !sq || sq->op != OP_SQRT || den->nuses != 1) return 0;
     Value *x = sub->inputs[0], *mean = sub->inputs[1];
     int axis = trailing_mean(mean->producer, x);
+    bool mid = false; /* channels-first: over one axis that is not the last */
+    if (axis < 0 && (axis = single_mean(mean->producer, x)) >= 0) mid = true;
     if (axis < 0 || mean->nuses != 1 || (x->dtype != DT_F32 && x->dtype != DT_F64)) return 0;
     Node *add = sq->inputs[0]->producer;
     if (!add || add->op != OP_ADD || sq->inputs[0]->nuses != 1) return 0;
@@ -187,7 +216,7 @@ static int layer_norm(Graph *g, Node *div, Diag *d) {
     if (!vm || vm->op != OP_REDUCE_MEAN) return 0;
     Value *p = vm->inputs[0];
     Node *pw = p->producer;
-    if (!pw || p->nuses != 1 || trailing_mean(vm, p) != axis) return 0;
+    if (!pw || p->nuses != 1 || (mid ? single_mean(vm, p) : trailing_mean(vm, p)) != axis) return 0;
     bool square = (pw->op == OP_POW && pw->inputs[0] == dv && is_scalar(pw->inputs[1], 2.0)) ||
                   (pw->op == OP_MUL && pw->inputs[0] == dv && pw->inputs[1] == dv);
     if (!square || dv->nuses != (pw->op == OP_MUL ? 3 : 2)) return 0;
@@ -196,12 +225,12 @@ static int layer_norm(Graph *g, Node *div, Diag *d) {
     Node *last = div;
     Value *gamma = NULL, *beta = NULL;
     Node *m = rw_sole_consumer(g, div->outputs[0]);
-    if (m && m->op == OP_MUL && trailing_const(other_input(m, div->outputs[0]), x, axis)) {
+    if (m && m->op == OP_MUL && param_const(other_input(m, div->outputs[0]), x, axis, mid)) {
         gamma = other_input(m, div->outputs[0]);
         dead[nd++] = m;
         last = m;
         Node *b = rw_sole_consumer(g, m->outputs[0]);
-        if (b && b->op == OP_ADD && trailing_const(other_input(b, m->outputs[0]), x, axis)) {
+        if (b && b->op == OP_ADD && param_const(other_input(b, m->outputs[0]), x, axis, mid)) {
             beta = other_input(b, m->outputs[0]);
             dead[nd++] = b;
             last = b;
@@ -209,7 +238,7 @@ static int layer_norm(Graph *g, Node *div, Diag *d) {
     }
     if (!same_shape(last->outputs[0], x)) return 0;
     int64_t nshape[KILN_MAX_RANK];
-    int nr = x->rank - axis;
+    int nr = mid ? 1 : x->rank - axis;
     for (int i = 0; i < nr; i++) nshape[i] = x->dims[axis + i];
     Value *sc = rw_new_const(g, gamma ? gamma->name : "ln.scale", x->dtype, nr, nshape);
     Value *bi = beta ? rw_new_const(g, beta->name, x->dtype, nr, nshape) : NULL;
@@ -224,6 +253,9 @@ static int layer_norm(Graph *g, Node *div, Diag *d) {
     Attr *ae = aa ? ir_attr_set(g, ln, "epsilon", AT_FLOAT) : NULL;
     if (!ae) return diag_error(d, div, "out of memory");
     ae->f = rw_get(epsv, 0);
+    Attr *am = mid ? ir_attr_set(g, ln, "kiln_axis_only", AT_INT) : NULL;
+    if (mid && !am) return diag_error(d, div, "out of memory");
+    if (am) am->i = 1; /* over `axis` alone (ops_norm.c) */
     ln->opset = 17 > last->opset ? 17 : last->opset; /* LayerNormalization exists from 17 */
     ln->inputs[0] = x;
     ln->inputs[1] = sc;
@@ -239,6 +271,8 @@ static int ln_affine(Graph *g, Node *ln, Diag *d) {
     if (ln->noutputs > 1 && ((ln->outputs[1] && ln->outputs[1]->nuses) || (ln->noutputs > 2 && ln->outputs[2] &&
                                                                             ln->outputs[2]->nuses)))
         return 0;
+    const Attr *ao = ir_attr_find(ln, "kiln_axis_only");
+    if (ao && ao->i) return 0;
     Value *x = ln->inputs[0], *y = ln->outputs[0];
     int axis = ln->a.norm.axis;
     Value *s = ln->inputs[1], *b = ln->ninputs > 2 ? ln->inputs[2] : NULL;

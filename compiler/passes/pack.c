@@ -7,14 +7,22 @@
  *   - Conv with constant weights: a packed SGEMM (1x1 directly, any other
  *     geometry through im2col panels). W is replaced by a new constant of
  *     the same shape holding the panel order of the chosen geometry
- *     (kk_fpack_rows_f32), so the weights blob does not grow;
+ *     (kk_fpack_rows_f32), so the weights blob does not grow; a 2-D 3x3
+ *     stride-1 one-group Conv where it wins (wino_tile) instead runs
+ *     Winograd F(4x4 or 2x2, 3x3) with W replaced by its filter transform
+ *     (kiln_wino; pack_wino);
  *   - 2-D depthwise Conv (group == C == M): the direct depthwise kernel,
  *     weights unchanged;
  *   - Gemm with a constant B, alpha 1 and C absent or a per-column vector
  *     with beta 1, and MatMul with a constant 2-D B: packed SGEMM with B in
  *     column panels (kk_fpack_cols_f32);
+ *   - ConvTranspose with constant weights (1 to 3 spatial dims): a packed
+ *     SGEMM on W^T plus col2im (kernels/fast/deconv.c), W rearranged into
+ *     row panels by kk_fdeconv_pack_f32 (same shape and bytes);
  *   - 2-D MaxPool without the Indices output whose windows all hold an
  *     input element: the vectorized pooling kernel.
+ *   - 2-D AveragePool and GlobalAveragePool: the vectorized averaging
+ *     kernels (kernels/fast/dw_x86.c).
  * The choice is recorded in raw attributes (kiln_fast, kiln_pack,
  * kiln_slots) so the node's own parse/infer see it, .kg dumps round-trip,
  * and infer gives packed nodes their arena scratch (node->scratch, sized
@@ -23,7 +31,9 @@
  */
 #include <string.h>
 
+#include "fast/kk_deconv.h"
 #include "fast/kk_fast.h"
+#include "fast/kk_wino.h"
 #include "kiln.h"
 #include "pack.h"
 #include "rewrite.h"
@@ -78,16 +88,99 @@ static int pack_maxpool(Graph *g, Node *n, int isa, Diag *d) {
     return ir_infer_node(g, n, d) ? -1 : 1;
 }
 
+/* Float32 AveragePool (2-D) and GlobalAveragePool (any spatial rank): the
+ * vectorized pooling kernels (kernels/fast/dw_x86.c), no scratch. */
+static int pack_avgpool(Graph *g, Node *n, int isa, Diag *d) {
+    const Value *x = n->inputs[0];
+    if (n->a.conv.fast || !x || x->dtype != DT_F32 || (n->op == OP_AVG_POOL ? x->rank != 4 : x->rank < 3)) return 0;
+    if (set_int_attr(g, n, "kiln_fast", isa, d)) return -1;
+    return ir_infer_node(g, n, d) ? -1 : 1;
+}
+
+/* Float32 ConvTranspose with constant weights (and at least one input
+ * channel per group): GEMM on W^T, W rearranged and packed into row panels
+ * by kk_fdeconv_pack_f32 (same shape and bytes). */
+static int pack_deconv(Graph *g, Node *n, int isa, int slots, Diag *d) {
+    const DenseAttrs *a = &n->a.dense;
+    const Value *x = n->inputs[0], *w = n->ninputs > 1 ? n->inputs[1] : NULL, *y = n->outputs[0];
+    const Value *b = n->ninputs > 2 ? n->inputs[2] : NULL;
+    if (a->fast || !x || x->dtype != DT_F32 || !y || y->dtype != DT_F32 || !const_f32(w) || (b && b->dtype != DT_F32))
+        return 0;
+    if (x->rank < 3 || x->rank > 5 || x->dims[1] < a->group || value_numel(x) == 0 || value_numel(y) == 0) return 0;
+    int64_t ksz = 1;
+    for (int i = 2; i < w->rank; i++) ksz *= w->dims[i];
+    const float *src = w->data;
+    float *dst = fresh_copy(g, n, 1, d);
+    if (!dst) return -1;
+    kk_fdeconv_pack_f32(src, dst, isa, a->group, x->dims[1] / a->group, w->dims[1], ksz);
+    if (set_int_attr(g, n, "kiln_fast", isa, d) || set_int_attr(g, n, "kiln_pack", 1, d) ||
+        set_int_attr(g, n, "kiln_slots", slots, d))
+        return -1;
+    return ir_infer_node(g, n, d) ? -1 : 1;
+}
+
+/* Winograd tile size for a 3x3 stride-1 Conv of c -> m channels with an
+ * oh x ow output, 0 for the packed direct GEMM (see pack_wino). Measured
+ * one thread, AVX-512, one image (ms, direct / F(4x4) / F(2x2)):
+ *   64->64 56x56 2.02/0.91/1.39   128->128 28x28 1.62/0.73/1.08
+ *   256->256 14x14 1.84/2.15/1.42 512->512 7x7 2.88/8.02/3.89
+ *   256->256 28x28 6.36/4.29/4.12 128->128 14x14 0.42/0.34/0.30
+ *   16->16 256x256 8.70/7.18/8.49 8->8 64x64 0.117/0.075/0.133
+ *   3->16 128x128 0.216/0.241/0.527
+ * So: the direct GEMM below 8 channels or below 10 output rows/columns
+ * (a 7x7 map fills few tiles and the transformed weights, 16/9 or 4 times
+ * larger, dominate); F(4x4) from 20x20 while its transformed weights
+ * (36 C M floats) fit a 4 MiB L2; F(2x2) otherwise (fewer wasted tile
+ * columns at 10..19 px, a quarter of the weight traffic for wide layers). */
+static int wino_tile(int64_t c, int64_t m, int64_t oh, int64_t ow) {
+    if (c < 8 || m < 8 || oh < 10 || ow < 10) return 0;
+    const bool small_u = c * m * 36 * (int64_t)sizeof(float) <= ((int64_t)4 << 20);
+    if (oh >= 20 && ow >= 20) return small_u ? 4 : 2;
+    return c * m >= 8192 ? 2 : 4;
+}
+
+/* Float32 2-D Conv, 3x3 kernel, stride 1, dilation 1, one group, constant
+ * W, where Winograd beats the direct GEMM (wino_tile): W is replaced by its
+ * filter transform (M, C, T, T), T = m + 2, computed here in double and
+ * stored in the row panels the micro-kernel reads (kk_fwino_weights_f32),
+ * so these weights grow T*T/9 times. Marked kiln_wino = m besides
+ * kiln_fast / kiln_pack / kiln_slots. 0 unchanged, 1 marked, -1 error. */
+static int pack_wino(Graph *g, Node *n, int isa, int slots, Diag *d) {
+    const ConvAttrs *a = &n->a.conv;
+    const Value *x = n->inputs[0], *w = n->inputs[1], *y = n->outputs[0];
+    const Value *b = n->ninputs > 2 ? n->inputs[2] : NULL;
+    if (x->rank != 4 || w->rank != 4 || a->group != 1 || w->dims[2] != 3 || w->dims[3] != 3 || (b && b->dtype != DT_F32))
+        return 0;
+    for (int i = 0; i < 2; i++)
+        if (a->strides[i] != 1 || a->dilations[i] != 1) return 0;
+    const int64_t m = w->dims[0], c = w->dims[1];
+    const int tm = wino_tile(c, m, y->dims[2], y->dims[3]);
+    if (!tm || value_numel(y) == 0) return 0;
+    const int64_t dims[4] = {m, c, tm + 2, tm + 2};
+    Value *u = rw_new_const(g, w->name, DT_F32, 4, dims);
+    if (!u) return diag_error(d, n, "out of memory");
+    kk_fwino_weights_f32(w->data, u->data, m, c, tm, kk_fisa_mr(isa));
+    n->inputs[1] = u;
+    if (set_int_attr(g, n, "kiln_fast", isa, d) || set_int_attr(g, n, "kiln_pack", 1, d) ||
+        set_int_attr(g, n, "kiln_slots", slots, d) || set_int_attr(g, n, "kiln_wino", tm, d))
+        return -1;
+    return ir_infer_node(g, n, d) ? -1 : 1;
+}
+
 /* 0 unchanged, 1 marked, -1 error. */
 static int pack_node(Graph *g, Node *n, int isa, int slots, Diag *d) {
     const ConvAttrs *a = &n->a.conv;
     if (n->op == OP_MAX_POOL) return pack_maxpool(g, n, isa, d);
+    if (n->op == OP_AVG_POOL || n->op == OP_GLOBAL_AVG_POOL) return pack_avgpool(g, n, isa, d);
+    if (n->op == OP_CONV_TRANSPOSE) return pack_deconv(g, n, isa, slots, d);
     if (a->fast || !n->outputs[0] || n->outputs[0]->dtype != DT_F32 || n->ninputs < 2) return 0;
     const Value *x = n->inputs[0], *w = n->inputs[1];
     if (!x || x->dtype != DT_F32 || !const_f32(w)) return 0;
     int pack = 1;
     switch (n->op) {
     case OP_CONV: {
+        const int wr = pack_wino(g, n, isa, slots, d);
+        if (wr) return wr;
         if (x->rank < 3 || x->rank > 5) return 0;
         if (x->rank == 4 && a->group == x->dims[1] && w->dims[0] == a->group && w->dims[1] == 1) {
             pack = 0; /* depthwise: direct kernel on the ONNX layout */
@@ -139,7 +232,9 @@ int pass_pack(Graph *g, int cpu, int threads, Diag *d) {
     int marked = 0;
     for (int i = 0; i < g->nnodes; i++) {
         Node *n = g->nodes[i];
-        if (n->dead || (n->op != OP_CONV && n->op != OP_GEMM && n->op != OP_MATMUL && n->op != OP_MAX_POOL)) continue;
+        if (n->dead || (n->op != OP_CONV && n->op != OP_GEMM && n->op != OP_MATMUL && n->op != OP_MAX_POOL &&
+                          n->op != OP_CONV_TRANSPOSE && n->op != OP_AVG_POOL && n->op != OP_GLOBAL_AVG_POOL))
+            continue;
         int r = pack_node(g, n, isa, slots, d);
         if (r < 0) return -1;
         marked += r;

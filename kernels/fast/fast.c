@@ -40,10 +40,21 @@ static int64_t kk_fconv_wfloats(int isa, int64_t kg, int64_t osz) {
     return (kc * (kk_fisa_mr(isa) + ncp * nr) + 15) / 16 * 16;
 }
 
-/* Per gemm worker: one A panel and one B panel (the tail's widened copy). */
-static int64_t kk_fgemm_wfloats(int isa, int64_t kd) {
+/* Most row panels of one gemm task: per K block each B panel, held in L1,
+ * meets the task's A panels (packed or read in place) streaming from L2. */
+#define KK_FGEMM_MCP 32
+
+/* Row panels per gemm task for m rows. */
+static int64_t kk_fgemm_mchunk(int isa, int64_t m) {
+    const int64_t npm = (m + kk_fisa_mr(isa) - 1) / kk_fisa_mr(isa);
+    return npm < KK_FGEMM_MCP ? (npm < 1 ? 1 : npm) : KK_FGEMM_MCP;
+}
+
+/* Per gemm worker: the A panels of a row chunk and one B panel (the tail's
+ * widened copy), kc = min(KC, kd) rows each. */
+static int64_t kk_fgemm_wfloats(int isa, int64_t m, int64_t kd) {
     const int64_t kc = kd < kk_fisa_kc(isa) ? kd : kk_fisa_kc(isa);
-    return (kc * (kk_fisa_mr(isa) + kk_fisa_nr(isa)) + 15) / 16 * 16;
+    return (kc * (kk_fgemm_mchunk(isa, m) * kk_fisa_mr(isa) + kk_fisa_nr(isa)) + 15) / 16 * 16;
 }
 
 /* Slots: no more than the tasks there can be (a worker past the task count
@@ -53,10 +64,14 @@ static int64_t kk_fast_slots(int slots, int64_t maxtasks) {
     return s < maxtasks ? s : maxtasks < 1 ? 1 : maxtasks;
 }
 
-/* Whether a conv with npn column blocks packs B once, shared by all row
- * chunks: one image, one group, too few blocks for the threads. */
-static int kk_fconv_shared(int nthreads, int64_t n, int64_t group, int64_t npn) {
-    return nthreads > 1 && n * group == 1 && npn < 4 * (int64_t)nthreads;
+/* A pointwise conv whose full B panels the micro-kernel reads in place
+ * (rows isz apart): no packing, shared or not. Only for short K (each row
+ * of an in-place panel is on its own page: more rows than the TLB holds
+ * cost more than packing saves) and rows 64-byte multiples apart (a row
+ * split over an extra cache line costs more too). */
+#define KK_FCONV_KDIRECT 64
+static int kk_fconv_direct(const kk_fconv_f32 *p) {
+    return p->pointwise && p->k.ukrs != NULL && p->isz % 16 == 0 && p->kg <= KK_FCONV_KDIRECT;
 }
 
 /* Shared mode: one region per (K block, column block), each kc rows of
@@ -67,6 +82,23 @@ static int64_t kk_fconv_region(int isa, int64_t kg, int64_t osz) {
     int64_t ncp = (osz + nr - 1) / nr;
     if (ncp > KK_FCONV_NCP) ncp = KK_FCONV_NCP;
     return kc * ncp * nr;
+}
+
+/* Whether a conv with npn column blocks packs B once, shared by all row
+ * chunks: one image and one group, and either too few column blocks for
+ * the threads, or a single column block (small output planes, deep
+ * layers) whose weights outgrow L2 while all of B fits in it. Then each
+ * task streams its A panels once, each over all of K (kk_fconv_rows_first),
+ * instead of once per K block and B panel. */
+#define KK_FCONV_BIG_A (1024 * 1024) /* weight bytes from which A is streamed once */
+#define KK_FCONV_B_L2 (1536 * 1024)  /* most bytes of a whole packed B kept in L2 */
+static int kk_fconv_shared(int isa, int nthreads, int64_t n, int64_t group, int64_t npn, int64_t mg, int64_t kg,
+                           int64_t osz) {
+    if (n * group != 1) return 0;
+    if (nthreads > 1 && npn < 4 * (int64_t)nthreads) return 1;
+    const int64_t kc = kk_fisa_kc(isa), nkb = (kg + kc - 1) / kc;
+    return npn == 1 && mg * kg * (int64_t)sizeof(float) > KK_FCONV_BIG_A &&
+           nkb * kk_fconv_region(isa, kg, osz) * (int64_t)sizeof(float) <= KK_FCONV_B_L2;
 }
 
 static int64_t kk_fconv_shared_floats(int isa, int64_t kg, int64_t osz, int64_t npn, int slots) {
@@ -80,7 +112,7 @@ KK_API int64_t kk_fconv_scratch_bytes(int isa, int slots, int64_t n, int64_t gro
     const int64_t npn = (osz + KK_FCONV_NCP * nr - 1) / (KK_FCONV_NCP * nr);
     const int64_t tasks = n * group * npn * ((mg + mr - 1) / mr);
     int64_t bytes = kk_fast_slots(slots, tasks) * kk_fconv_wfloats(isa, kg, osz) * (int64_t)sizeof(float);
-    if (kk_fconv_shared(slots, n, group, npn)) {
+    if (kk_fconv_shared(isa, slots, n, group, npn, mg, kg, osz)) {
         /* a run with fewer threads than slots may also share: fewer tails */
         int64_t sh = kk_fconv_shared_floats(isa, kg, osz, npn, slots) * (int64_t)sizeof(float);
         sh = (sh + 63) / 64 * 64;
@@ -92,7 +124,7 @@ KK_API int64_t kk_fconv_scratch_bytes(int isa, int slots, int64_t n, int64_t gro
 KK_API int64_t kk_fgemm_scratch_bytes(int isa, int slots, int64_t m, int64_t n, int64_t kd) {
     const int64_t nr = kk_fisa_nr(isa), mr = kk_fisa_mr(isa);
     const int64_t tasks = ((m + mr - 1) / mr) * ((n + nr - 1) / nr);
-    return kk_fast_slots(slots, tasks) * kk_fgemm_wfloats(isa, kd) * (int64_t)sizeof(float);
+    return kk_fast_slots(slots, tasks) * kk_fgemm_wfloats(isa, m, kd) * (int64_t)sizeof(float);
 }
 
 /* ------------------------------------------------------------- parallel */
@@ -139,18 +171,16 @@ KK_API void kk_fpack_cols_f32(const float *b, float *dst, int64_t k, int64_t n, 
 /* ----------------------------------------------------------- epilogue */
 
 KK_API void kk_ftile_act(const kk_ftile *t) {
-    for (int i = 0; i < t->mr; i++) {
-        float *c = t->c + i * t->ldc;
-        for (int j = 0; j < t->nr; j++) c[j] = kk_act_f32(t->act, c[j], t->alpha, t->beta);
-    }
+    for (int i = 0; i < t->mr; i++) kk_act_row_f32(t->c + i * t->ldc, t->nr, t->act, t->alpha, t->beta);
 }
 
 /* ---------------------------------------------- plain C micro-kernels */
 
 /* MR x NR accumulators in a local array; with constant MR and NR the
- * compiler keeps them in vector registers where it can. */
-#define KK_FUKR_C(NAME, MR, NR)                                                                    \
-    KK_API void NAME(int64_t kc, const float *a, const float *b, const kk_ftile *t) {              \
+ * compiler keeps them in vector registers where it can. NAME reads a packed
+ * B panel (rows NR apart), SNAME one whose rows are ldb apart. */
+#define KK_FUKR_C(NAME, SNAME, ANAME, MR, NR)                                                      \
+    KK_API void SNAME(int64_t kc, const float *a, const float *b, int64_t ldb, const kk_ftile *t) { \
         float acc[MR][NR];                                                                         \
         for (int i = 0; i < MR; i++)                                                               \
             for (int j = 0; j < NR; j++)                                                           \
@@ -161,7 +191,7 @@ KK_API void kk_ftile_act(const kk_ftile *t) {
                 for (int j = 0; j < NR; j++) acc[i][j] += av * b[j];                               \
             }                                                                                      \
             a += MR;                                                                               \
-            b += NR;                                                                               \
+            b += ldb;                                                                              \
         }                                                                                          \
         for (int i = 0; i < t->mr; i++) {                                                          \
             float *c = t->c + i * t->ldc;                                                          \
@@ -176,11 +206,45 @@ KK_API void kk_ftile_act(const kk_ftile *t) {
                 c[j] = v;                                                                          \
             }                                                                                      \
         }                                                                                          \
+    }                                                                                              \
+    KK_API void NAME(int64_t kc, const float *a, const float *b, const kk_ftile *t) { SNAME(kc, a, b, NR, t); } \
+    KK_API void ANAME(int64_t kc, const float *a, int64_t lda, const float *b, const kk_ftile *t) {             \
+        float ap[256 * MR]; /* one K block of the rows as a panel, then the packed kernel */                 \
+        for (int64_t k0 = 0; k0 < kc; k0 += 256) {                                                           \
+            const int64_t n = kc - k0 < 256 ? kc - k0 : 256;                                                 \
+            for (int i = 0; i < MR; i++)                                                                     \
+                for (int64_t q = 0; q < n; q++) ap[q * MR + i] = a[i * lda + k0 + q];                        \
+            kk_ftile h = *t;                                                                                 \
+            h.accum = t->accum || k0 > 0;                                                                    \
+            h.last = t->last && k0 + n == kc;                                                                \
+            SNAME(n, ap, b + k0 * NR, NR, &h);                                                               \
+        }                                                                                                    \
     }
 
-KK_FUKR_C(kk_fukr_c4x16, 4, 16)
-KK_FUKR_C(kk_fukr_c6x16, 6, 16)
-KK_FUKR_C(kk_fukr_c8x32, 8, 32)
+KK_FUKR_C(kk_fukr_c4x16, kk_fukrs_c4x16, kk_fukra_c4x16, 4, 16)
+KK_FUKR_C(kk_fukr_c6x16, kk_fukrs_c6x16, kk_fukra_c6x16, 6, 16)
+KK_FUKR_C(kk_fukr_c8x32, kk_fukrs_c8x32, kk_fukra_c8x32, 8, 32)
+
+/* One row of up to 32 columns (every geometry's NR fits). */
+KK_API void kk_fgemv_c(int64_t kc, const float *a, const float *b, int64_t ldb, const kk_ftile *t) {
+    float acc[32];
+    const int nr = t->nr < 32 ? t->nr : 32;
+    for (int j = 0; j < nr; j++) acc[j] = t->accum ? t->c[j] : 0.0f;
+    for (int64_t k = 0; k < kc; k++) {
+        const float av = a[k], *bk = b + k * ldb;
+        for (int j = 0; j < nr; j++) acc[j] += av * bk[j];
+    }
+    for (int j = 0; j < nr; j++) {
+        float v = acc[j];
+        if (t->last) {
+            if (t->bias_row) v += t->bias_row[0];
+            if (t->bias_col) v += t->bias_col[j];
+            if (t->res) v += t->res[j];
+            if (t->act) v = kk_act_f32(t->act, v, t->alpha, t->beta);
+        }
+        t->c[j] = v;
+    }
+}
 
 KK_API void kk_fcopy_c(float *dst, const float *src, int64_t n, int64_t stride) {
     if (src && stride == 1) memcpy(dst, src, (size_t)n * sizeof(float));
@@ -197,6 +261,9 @@ KK_API kk_fisa kk_fisa_portable(int isa) {
     k.nr = kk_fisa_nr(isa);
     k.kc = kk_fisa_kc(isa);
     k.ukr = isa == KK_ISA_AVX512 ? kk_fukr_c8x32 : isa == KK_ISA_AVX2 ? kk_fukr_c6x16 : kk_fukr_c4x16;
+    k.ukrs = isa == KK_ISA_AVX512 ? kk_fukrs_c8x32 : isa == KK_ISA_AVX2 ? kk_fukrs_c6x16 : kk_fukrs_c4x16;
+    k.ukra = isa == KK_ISA_AVX512 ? kk_fukra_c8x32 : isa == KK_ISA_AVX2 ? kk_fukra_c6x16 : kk_fukra_c4x16;
+    k.gemv = kk_fgemv_c;
     k.dw = kk_fdw_plane_c;
     k.maxpool = kk_fmaxpool_plane_c;
     k.copy = kk_fcopy_c;
@@ -284,7 +351,7 @@ KK_API void kk_fconv_init_f32(kk_fconv_f32 *p, kk_fisa k, const float *x, const 
      * row chunk, or, for one image and one group, packs all of B once into
      * shared scratch first (kk_fconv_pack_task_f32) */
     int64_t cols = n * group * p->npn, want = 4 * (int64_t)(nthreads < 1 ? 1 : nthreads);
-    p->shared = kk_fconv_shared(nthreads, n, group, p->npn);
+    p->shared = kk_fconv_shared(k.isa, nthreads, n, group, p->npn, p->mg, p->kg, p->osz) && !kk_fconv_direct(p);
     p->nkb = (p->kg + k.kc - 1) / k.kc;
     p->npacks = p->shared ? p->nkb * p->npn : 0;
     p->nmc = nthreads <= 1 || cols >= want ? 1 : (want + cols - 1) / cols;
@@ -403,6 +470,38 @@ KK_API void kk_fconv_pack_task_f32(void *plan, int64_t task, int worker) {
                     p->scratch + task * kk_fconv_region(k->isa, p->kg, p->osz));
 }
 
+/* Shared B of column block jb, all K blocks packed: each A panel of rows
+ * [ip0, ip1) streams once over all of K (one sequential read of its
+ * weights) against B panels held in L2. Every tile sums its K blocks in
+ * the same order as the K-block-first loop, so results are identical. */
+static void kk_fconv_rows_first(const kk_fconv_f32 *p, const float *wg, int64_t jb, int64_t ip0, int64_t ip1,
+                                float *atmp, kk_ftile *t, float *yg, const float *rg, int64_t g) {
+    const kk_fisa *k = &p->k;
+    const int64_t j0 = jb * (int64_t)KK_FCONV_NCP * k->nr;
+    const int64_t ncols = p->osz - j0 < KK_FCONV_NCP * k->nr ? p->osz - j0 : KK_FCONV_NCP * k->nr;
+    const int64_t np = (ncols + k->nr - 1) / k->nr, region = kk_fconv_region(k->isa, p->kg, p->osz);
+    for (int64_t ip = ip0; ip < ip1; ip++) {
+        const int64_t r0 = ip * k->mr, rows = p->mg - r0 < k->mr ? p->mg - r0 : k->mr;
+        t->mr = (int)rows;
+        t->bias_row = p->b ? p->b + g * p->mg + r0 : NULL;
+        for (int64_t k0 = 0; k0 < p->kg; k0 += k->kc) {
+            const int64_t kc = p->kg - k0 < k->kc ? p->kg - k0 : k->kc;
+            const float *bblk = p->scratch + ((k0 / k->kc) * p->npn + jb) * region;
+            const float *ap = rows == k->mr ? wg + r0 * p->kg + k0 * k->mr
+                                            : kk_fast_apanel(k, wg, p->kg, r0, rows, k0, kc, atmp);
+            t->accum = k0 > 0;
+            t->last = k0 + kc == p->kg;
+            for (int64_t jl = 0; jl < np; jl++) {
+                const int64_t c0 = j0 + jl * k->nr;
+                t->nr = (int)(p->osz - c0 < k->nr ? p->osz - c0 : k->nr);
+                t->c = yg + r0 * p->osz + c0;
+                t->res = rg ? rg + r0 * p->osz + c0 : NULL;
+                k->ukr(kc, ap, bblk + jl * kc * k->nr, t);
+            }
+        }
+    }
+}
+
 KK_API void kk_fconv_task_f32(void *plan, int64_t task, int worker) {
     const kk_fconv_f32 *p = (const kk_fconv_f32 *)plan;
     const kk_fisa *k = &p->k;
@@ -426,37 +525,54 @@ KK_API void kk_fconv_task_f32(void *plan, int64_t task, int worker) {
     const float *rg = p->res ? p->res + (img * p->m + g * p->mg) * p->osz : NULL;
     const int64_t ncols = p->osz - j0 < bw ? p->osz - j0 : bw, np = (ncols + k->nr - 1) / k->nr;
     const int64_t ip0 = mc * p->mchunk, ip1 = ip0 + p->mchunk < p->npm ? ip0 + p->mchunk : p->npm;
+    const int direct = kk_fconv_direct(p);
     kk_ftile t;
     t.ldc = p->osz;
     t.bias_col = NULL;
     t.act = p->act;
     t.alpha = p->alpha;
     t.beta = p->beta;
+    if (p->shared && p->npn == 1 && (ip1 - ip0) * k->mr * p->kg * (int64_t)sizeof(float) > KK_FCONV_A_L2) {
+        kk_fconv_rows_first(p, wg, jb, ip0, ip1, atmp, &t, yg, rg, g);
+        return;
+    }
     for (int64_t k0 = 0; k0 < p->kg; k0 += k->kc) {
         const int64_t kc = p->kg - k0 < k->kc ? p->kg - k0 : k->kc;
         const float *bblk = bpan;
         if (p->shared) bblk = p->scratch + ((k0 / k->kc) * p->npn + jb) * kk_fconv_region(k->isa, p->kg, p->osz);
-        else kk_fconv_pack_b(p, xg, k0, kc, j0, ncols, bpan);
+        else if (direct) { /* full panels read in place; only a narrower tail is packed */
+            if (ncols % k->nr) kk_fconv_pack_b(p, xg, k0, kc, j0 + (np - 1) * k->nr, ncols % k->nr, bpan);
+        } else kk_fconv_pack_b(p, xg, k0, kc, j0, ncols, bpan);
         t.accum = k0 > 0;
         t.last = k0 + kc == p->kg;
         /* the narrower last A panel widened once per K block */
         const float *atail = ip1 == p->npm && p->mg % k->mr
                                  ? kk_fast_apanel(k, wg, p->kg, (ip1 - 1) * k->mr, p->mg % k->mr, k0, kc, atmp)
                                  : NULL;
-        /* one B panel stays in L1 while the A panels stream from L2 */
-        for (int64_t jl = 0; jl < np; jl++) {
-            const int64_t c0 = j0 + jl * k->nr;
-            const float *bp = bblk + jl * kc * k->nr;
-            t.nr = (int)(p->osz - c0 < k->nr ? p->osz - c0 : k->nr);
-            for (int64_t ip = ip0; ip < ip1; ip++) {
+        /* Usually one B panel stays in L1 while the chunk's A panels stream
+         * from L2. When those A panels (weights) are too big for L2 they
+         * would come from memory once per B panel, so then each A panel
+         * stays in L1 while the block's few B panels (at most
+         * KK_FCONV_NCP) come from L2. Each tile is computed the same way
+         * in either order. */
+        const int aouter = (ip1 - ip0) * k->mr * kc * (int64_t)sizeof(float) > KK_FCONV_A_L2;
+        const int64_t nouter = aouter ? ip1 - ip0 : np, ninner = aouter ? np : ip1 - ip0;
+        for (int64_t lo = 0; lo < nouter; lo++)
+            for (int64_t li = 0; li < ninner; li++) {
+                const int64_t jl = aouter ? li : lo, ip = ip0 + (aouter ? lo : li);
+                const int64_t c0 = j0 + jl * k->nr;
+                t.nr = (int)(p->osz - c0 < k->nr ? p->osz - c0 : k->nr);
+                const int inplace = direct && t.nr == k->nr;
+                const float *bp = inplace ? xg + k0 * p->isz + c0 : direct ? bpan : bblk + jl * kc * k->nr;
                 const int64_t r0 = ip * k->mr, rows = p->mg - r0 < k->mr ? p->mg - r0 : k->mr;
+                const float *ap = rows == k->mr ? wg + r0 * p->kg + k0 * k->mr : atail;
                 t.mr = (int)rows;
                 t.bias_row = p->b ? p->b + g * p->mg + r0 : NULL;
                 t.c = yg + r0 * p->osz + c0;
                 t.res = rg ? rg + r0 * p->osz + c0 : NULL;
-                k->ukr(kc, rows == k->mr ? wg + r0 * p->kg + k0 * k->mr : atail, bp, &t);
+                if (inplace) k->ukrs(kc, ap, bp, p->isz, &t);
+                else k->ukr(kc, ap, bp, &t);
             }
-        }
     }
 }
 
@@ -482,48 +598,84 @@ KK_API void kk_fgemm_init_f32(kk_fgemm_f32 *p, kk_fisa k, const float *a, int tr
     p->beta = beta;
     p->npm = (m + k.mr - 1) / k.mr;
     p->npn = (n + k.nr - 1) / k.nr;
-    /* a task packs its A panel once for a block of column panels; blocks are
-     * cut only as far as the threads need tasks */
+    /* a task packs the A panels of its row chunk once per K block for a
+     * block of column panels; more chunks than the rows need only when
+     * the threads want tasks (never a change to any sum) */
     const int64_t want = 4 * (int64_t)(nthreads < 1 ? 1 : nthreads);
-    int64_t nb = nthreads <= 1 || p->npm >= want ? 1 : (want + p->npm - 1) / p->npm;
+    p->mchunk = kk_fgemm_mchunk(k.isa, m);
+    p->nmc = (p->npm + p->mchunk - 1) / p->mchunk;
+    if (nthreads > 1) {
+        /* too few column panels: smaller row chunks; and a multiple of the
+         * threads, so that no thread gets one chunk more than another */
+        int64_t need = p->nmc * p->npn < want ? (want + p->npn - 1) / p->npn : p->nmc;
+        need = (need + nthreads - 1) / nthreads * nthreads;
+        const int64_t mc = (p->npm + need - 1) / need;
+        if (mc >= 1 && mc < p->mchunk) p->mchunk = mc;
+        p->nmc = (p->npm + p->mchunk - 1) / p->mchunk;
+    }
+    int64_t nb = nthreads <= 1 || p->nmc >= want ? 1 : (want + p->nmc - 1) / p->nmc;
     if (nb > p->npn) nb = p->npn;
     p->jchunk = (p->npn + nb - 1) / nb;
     p->njb = (p->npn + p->jchunk - 1) / p->jchunk;
-    p->ntasks = p->npm * p->njb;
-    p->wfloats = kk_fgemm_wfloats(k.isa, kd);
+    p->ntasks = p->nmc * p->njb;
+    p->wfloats = kk_fgemm_wfloats(k.isa, m, kd);
 }
 
-/* One task: row panel ip x a block of column panels, over all of K. */
+/* One task: a chunk of row panels x a block of column panels, over all of
+ * K. Per K block the chunk's A rows are packed into panels once; then each
+ * B panel (in L1) meets every A panel (from L2) of the chunk. A Gemm of
+ * one row is a matrix-vector product on k.gemv instead, B read in place. */
 KK_API void kk_fgemm_task_f32(void *plan, int64_t task, int worker) {
     const kk_fgemm_f32 *p = (const kk_fgemm_f32 *)plan;
     const kk_fisa *k = &p->k;
-    const int64_t ip = task / p->njb, jb = task % p->njb, MR = k->mr, NR = k->nr;
+    const int64_t mc = task / p->njb, jb = task % p->njb, MR = k->mr, NR = k->nr;
     const int64_t jp0 = jb * p->jchunk, jp1 = jp0 + p->jchunk < p->npn ? jp0 + p->jchunk : p->npn;
+    const int64_t ip0 = mc * p->mchunk, ip1 = ip0 + p->mchunk < p->npm ? ip0 + p->mchunk : p->npm;
+    const int64_t kcmax = p->kd < k->kc ? p->kd : k->kc;
     float *apan = p->scratch + worker * p->wfloats;
-    float *btmp = apan + (p->kd < k->kc ? p->kd : k->kc) * MR;
-    const int64_t r0 = ip * MR, rows = p->m - r0 < MR ? p->m - r0 : MR;
+    float *btmp = apan + kcmax * p->mchunk * MR;
+    const int inplace = !p->trans_a && k->ukra != NULL;
     kk_ftile t;
     t.ldc = p->n;
-    t.mr = (int)rows;
     t.bias_row = NULL;
     t.act = p->act;
     t.alpha = p->alpha;
     t.beta = p->beta;
+    if (p->m == 1 && k->gemv) {
+        t.mr = 1;
+        t.accum = 0;
+        t.last = 1;
+        for (int64_t jp = jp0; jp < jp1; jp++) {
+            const int64_t j0 = jp * NR, cols = p->n - j0 < NR ? p->n - j0 : NR;
+            t.c = p->y + j0;
+            t.nr = (int)cols;
+            t.bias_col = p->bias ? p->bias + j0 : NULL;
+            t.res = p->res ? p->res + j0 : NULL;
+            k->gemv(p->kd, p->a, p->b + j0 * p->kd, cols, &t);
+        }
+        return;
+    }
     for (int64_t k0 = 0; k0 < p->kd; k0 += k->kc) {
         const int64_t kc = p->kd - k0 < k->kc ? p->kd - k0 : k->kc;
-        /* A rows r0.. as a [kc][MR] panel, rows past m zero */
-        if (rows < MR)
-            for (int64_t q = 0; q < kc; q++)
-                for (int64_t i = rows; i < MR; i++) apan[q * MR + i] = 0.0f;
-        if (p->trans_a) {
-            for (int64_t q = 0; q < kc; q++) {
-                const float *ac = p->a + (k0 + q) * p->m + r0;
-                for (int64_t i = 0; i < rows; i++) apan[q * MR + i] = ac[i];
-            }
-        } else {
-            for (int64_t i = 0; i < rows; i++) {
-                const float *ar = p->a + (r0 + i) * p->kd + k0;
-                for (int64_t q = 0; q < kc; q++) apan[q * MR + i] = ar[q];
+        /* A rows of the chunk as [kc][MR] panels, rows past m zero (with
+         * ukra only the narrower last panel: full ones are read in place) */
+        for (int64_t ip = ip0; ip < ip1; ip++) {
+            float *ap = apan + (ip - ip0) * kc * MR;
+            const int64_t r0 = ip * MR, rows = p->m - r0 < MR ? p->m - r0 : MR;
+            if (inplace && rows == MR) continue;
+            if (rows < MR)
+                for (int64_t q = 0; q < kc; q++)
+                    for (int64_t i = rows; i < MR; i++) ap[q * MR + i] = 0.0f;
+            if (p->trans_a) {
+                for (int64_t q = 0; q < kc; q++) {
+                    const float *ac = p->a + (k0 + q) * p->m + r0;
+                    for (int64_t i = 0; i < rows; i++) ap[q * MR + i] = ac[i];
+                }
+            } else {
+                for (int64_t i = 0; i < rows; i++) {
+                    const float *ar = p->a + (r0 + i) * p->kd + k0;
+                    for (int64_t q = 0; q < kc; q++) ap[q * MR + i] = ar[q];
+                }
             }
         }
         t.accum = k0 > 0;
@@ -539,11 +691,16 @@ KK_API void kk_fgemm_task_f32(void *plan, int64_t task, int worker) {
                 }
                 bp = btmp;
             }
-            t.c = p->y + r0 * p->n + j0;
             t.nr = (int)cols;
             t.bias_col = p->bias ? p->bias + j0 : NULL;
-            t.res = p->res ? p->res + r0 * p->n + j0 : NULL;
-            k->ukr(kc, apan, bp, &t);
+            for (int64_t ip = ip0; ip < ip1; ip++) {
+                const int64_t r0 = ip * MR, rows = p->m - r0 < MR ? p->m - r0 : MR;
+                t.c = p->y + r0 * p->n + j0;
+                t.mr = (int)rows;
+                t.res = p->res ? p->res + r0 * p->n + j0 : NULL;
+                if (inplace && rows == MR) k->ukra(kc, p->a + r0 * p->kd + k0, p->kd, bp, &t);
+                else k->ukr(kc, apan + (ip - ip0) * kc * MR, bp, &t);
+            }
         }
     }
 }
@@ -599,6 +756,12 @@ KK_API void kk_fdw_interior(const kk_fdw_f32 *p, int64_t *lo, int64_t *hi) {
     *hi = b;
 }
 
+/* Output rows whose taps all lie inside the input sum the interior columns
+ * ([lo, hi), kk_fdw_interior) tap by tap over a row of accumulators
+ * (KK_FDW_ROWC at a time: loops the compiler can vectorize, no bounds
+ * checks), in the same (kh, kw) order as KK_FDW_POINT, which computes the
+ * other outputs. */
+#define KK_FDW_ROWC 256
 KK_API void kk_fdw_plane_c(const kk_fdw_f32 *p, int64_t plane) {
     const int64_t ch = plane % p->c;
     const float *xp = p->x + plane * p->ih * p->iw;
@@ -606,15 +769,41 @@ KK_API void kk_fdw_plane_c(const kk_fdw_f32 *p, int64_t plane) {
     float *yp = p->y + plane * p->oh * p->ow;
     const float *rp = p->res ? p->res + plane * p->oh * p->ow : NULL;
     const float bias = p->b ? p->b[ch] : 0.0f;
-    for (int64_t oy = 0; oy < p->oh; oy++)
+    int64_t lo, hi;
+    kk_fdw_interior(p, &lo, &hi);
+    float acc[KK_FDW_ROWC];
+    for (int64_t oy = 0; oy < p->oh; oy++) {
+        const int64_t iy0 = oy * p->sh - p->ph;
+        const int inside = iy0 >= 0 && iy0 + (p->kh - 1) * p->dh < p->ih;
         for (int64_t ox = 0; ox < p->ow; ox++) {
             float v;
+            if (inside && ox >= lo && ox < hi) {
+                const int64_t n = hi - ox < KK_FDW_ROWC ? hi - ox : KK_FDW_ROWC;
+                for (int64_t j = 0; j < n; j++) acc[j] = 0.0f;
+                for (int64_t a = 0; a < p->kh; a++)
+                    for (int64_t b = 0; b < p->kw; b++) {
+                        const float wv = wp[a * p->kw + b];
+                        const float *xq = xp + (iy0 + a * p->dh) * p->iw + ox * p->sw + b * p->dw - p->pw;
+                        if (p->sw == 1)
+                            for (int64_t j = 0; j < n; j++) acc[j] += wv * xq[j];
+                        else
+                            for (int64_t j = 0; j < n; j++) acc[j] += wv * xq[j * p->sw];
+                    }
+                for (int64_t j = 0; j < n; j++) {
+                    v = acc[j] + bias;
+                    if (rp) v += rp[oy * p->ow + ox + j];
+                    yp[oy * p->ow + ox + j] = v;
+                }
+                ox += n - 1;
+                continue;
+            }
             KK_FDW_POINT(p, xp, wp, oy, ox, v);
             v += bias;
             if (rp) v += rp[oy * p->ow + ox];
-            if (p->act) v = kk_act_f32(p->act, v, p->alpha, p->beta);
             yp[oy * p->ow + ox] = v;
         }
+        kk_act_row_f32(yp + oy * p->ow, p->ow, p->act, p->alpha, p->beta);
+    }
 }
 
 /* -------------------------------------------------------------- MaxPool */
@@ -632,19 +821,24 @@ KK_API void kk_fmaxpool_task_f32(void *plan, int64_t task, int worker) {
     p->k.maxpool(p, task);
 }
 
-/* Per output, the taps inside the input only (the window always holds one). */
+/* Per output, the taps inside the input only (the window always holds one),
+ * in (kh, kw) order from NaN ("nothing yet"): a number replaces NaN, a NaN
+ * never replaces a number, so the result is NaN only for an all-NaN window,
+ * as kk_maxpool_f32. */
 KK_API void kk_fmaxpool_plane_c(const kk_fdw_f32 *p, int64_t plane) {
     const float *xp = p->x + plane * p->ih * p->iw;
     float *yp = p->y + plane * p->oh * p->ow;
     for (int64_t oy = 0; oy < p->oh; oy++)
         for (int64_t ox = 0; ox < p->ow; ox++) {
-            float best = -INFINITY;
+            float best = NAN;
             for (int64_t a = 0; a < p->kh; a++) {
                 const int64_t iy = oy * p->sh + a * p->dh - p->ph;
                 if (iy < 0 || iy >= p->ih) continue;
                 for (int64_t b = 0; b < p->kw; b++) {
                     const int64_t ix = ox * p->sw + b * p->dw - p->pw;
-                    if (ix >= 0 && ix < p->iw && xp[iy * p->iw + ix] > best) best = xp[iy * p->iw + ix];
+                    if (ix < 0 || ix >= p->iw) continue;
+                    const float v = xp[iy * p->iw + ix];
+                    if (v > best || isnan(best)) best = v;
                 }
             }
             yp[oy * p->ow + ox] = best;

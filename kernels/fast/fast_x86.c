@@ -2,8 +2,9 @@
  * fast/fast_x86.c - AVX2+FMA and AVX-512 kernels of kiln's fast path
  * (kk_fast_x86.h): the register-blocked SGEMM micro-kernels (6x16 on AVX2:
  * 12 accumulators; 8x32 on AVX-512: 16 accumulators, two B vectors and one
- * A broadcast per row and k) and the depthwise plane loops (one vector of
- * output columns per step, stride 2 through a deinterleaving load).
+ * A broadcast per row and k) and the MaxPool plane loops (one vector of
+ * output columns per step, stride 2 through a deinterleaving load); the
+ * depthwise planes are in dw_x86.c.
  *
  * Each function carries a target attribute, so the generated file builds
  * with plain `cc -std=c11` flags; kk_fisa_x86 checks the running CPU and
@@ -22,6 +23,7 @@
 
 #include "kk.h"
 #include "kk_fast.h"
+#include "kk_dw_x86.h"
 #include "kk_fast_x86.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -101,7 +103,10 @@ KK_X512 KK_FX_INLINE __m512 kk_fx_act512(__m512 v, int act, float alpha, float b
 
 #define KK_R8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 
-KK_X512 KK_API void kk_fukr_avx512(int64_t kc, const float *a, const float *b, const kk_ftile *t) {
+/* The 8x32 tile; B rows ldb floats apart (32: a packed panel); A row i at
+ * a + i * ars, its k-th element aks floats further (packed: 1 and 8). */
+KK_X512 KK_FX_INLINE void kk_fx_ukr512(int64_t kc, const float *a, int64_t ars, int64_t aks, const float *b, int64_t ldb,
+                                       const kk_ftile *t) {
     const int mr = t->mr, nr = t->nr;
     const int64_t ldc = t->ldc;
     const __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xFFFFu : (1u << nr) - 1u);
@@ -122,14 +127,14 @@ KK_X512 KK_API void kk_fukr_avx512(int64_t kc, const float *a, const float *b, c
         const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #define KK_FMA(i)                                                       \
     {                                                                   \
-        const __m512 ai = _mm512_set1_ps(a[i]);                         \
+        const __m512 ai = _mm512_set1_ps(a[i * ars]);                   \
         c##i##0 = _mm512_fmadd_ps(ai, b0, c##i##0);                     \
         c##i##1 = _mm512_fmadd_ps(ai, b1, c##i##1);                     \
     }
         KK_R8(KK_FMA)
 #undef KK_FMA
-        a += 8;
-        b += 32;
+        a += aks;
+        b += ldb;
     }
     const int vact = t->last && kk_fx_vec_act(t->act);
     if (t->last) {
@@ -177,6 +182,86 @@ KK_X512 KK_API void kk_fukr_avx512(int64_t kc, const float *a, const float *b, c
     }
     KK_R8(KK_STORE)
 #undef KK_STORE
+    if (t->last && t->act && !vact) {
+        _mm256_zeroupper(); /* kk_ftile_act is plain C: no dirty upper state */
+        kk_ftile_act(t);
+    }
+}
+
+KK_X512 KK_API void kk_fukr_avx512(int64_t kc, const float *a, const float *b, const kk_ftile *t) {
+    kk_fx_ukr512(kc, a, 1, 8, b, 32, t);
+}
+
+KK_X512 KK_API void kk_fukrs_avx512(int64_t kc, const float *a, const float *b, int64_t ldb, const kk_ftile *t) {
+    kk_fx_ukr512(kc, a, 1, 8, b, ldb, t);
+}
+
+KK_X512 KK_API void kk_fukra_avx512(int64_t kc, const float *a, int64_t lda, const float *b, const kk_ftile *t) {
+    kk_fx_ukr512(kc, a, lda, 1, b, 32, t);
+}
+
+/* One row of up to 32 columns: four k phases in separate accumulators
+ * (the FMA latency), added pairwise at the end. */
+KK_X512 KK_API void kk_fgemv_avx512(int64_t kc, const float *a, const float *b, int64_t ldb, const kk_ftile *t) {
+    const int nr = t->nr;
+    const __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xFFFFu : (1u << nr) - 1u);
+    const __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xFFFFu : nr <= 16 ? 0u : (1u << (nr - 16)) - 1u);
+    __m512 s00 = _mm512_setzero_ps(), s01 = _mm512_setzero_ps(), s10 = _mm512_setzero_ps(), s11 = _mm512_setzero_ps();
+    __m512 s20 = _mm512_setzero_ps(), s21 = _mm512_setzero_ps(), s30 = _mm512_setzero_ps(), s31 = _mm512_setzero_ps();
+    int64_t k = 0;
+    if (nr > 16) {
+        for (; k + 4 <= kc; k += 4) {
+            const float *bk = b + k * ldb;
+            s00 = _mm512_fmadd_ps(_mm512_set1_ps(a[k]), _mm512_maskz_loadu_ps(m0, bk), s00);
+            s01 = _mm512_fmadd_ps(_mm512_set1_ps(a[k]), _mm512_maskz_loadu_ps(m1, bk + 16), s01);
+            s10 = _mm512_fmadd_ps(_mm512_set1_ps(a[k + 1]), _mm512_maskz_loadu_ps(m0, bk + ldb), s10);
+            s11 = _mm512_fmadd_ps(_mm512_set1_ps(a[k + 1]), _mm512_maskz_loadu_ps(m1, bk + ldb + 16), s11);
+            s20 = _mm512_fmadd_ps(_mm512_set1_ps(a[k + 2]), _mm512_maskz_loadu_ps(m0, bk + 2 * ldb), s20);
+            s21 = _mm512_fmadd_ps(_mm512_set1_ps(a[k + 2]), _mm512_maskz_loadu_ps(m1, bk + 2 * ldb + 16), s21);
+            s30 = _mm512_fmadd_ps(_mm512_set1_ps(a[k + 3]), _mm512_maskz_loadu_ps(m0, bk + 3 * ldb), s30);
+            s31 = _mm512_fmadd_ps(_mm512_set1_ps(a[k + 3]), _mm512_maskz_loadu_ps(m1, bk + 3 * ldb + 16), s31);
+        }
+    } else {
+        for (; k + 4 <= kc; k += 4) {
+            const float *bk = b + k * ldb;
+            s00 = _mm512_fmadd_ps(_mm512_set1_ps(a[k]), _mm512_maskz_loadu_ps(m0, bk), s00);
+            s10 = _mm512_fmadd_ps(_mm512_set1_ps(a[k + 1]), _mm512_maskz_loadu_ps(m0, bk + ldb), s10);
+            s20 = _mm512_fmadd_ps(_mm512_set1_ps(a[k + 2]), _mm512_maskz_loadu_ps(m0, bk + 2 * ldb), s20);
+            s30 = _mm512_fmadd_ps(_mm512_set1_ps(a[k + 3]), _mm512_maskz_loadu_ps(m0, bk + 3 * ldb), s30);
+        }
+    }
+    for (; k < kc; k++) {
+        const float *bk = b + k * ldb;
+        s00 = _mm512_fmadd_ps(_mm512_set1_ps(a[k]), _mm512_maskz_loadu_ps(m0, bk), s00);
+        s01 = _mm512_fmadd_ps(_mm512_set1_ps(a[k]), _mm512_maskz_loadu_ps(m1, bk + 16), s01);
+    }
+    __m512 c0 = _mm512_add_ps(_mm512_add_ps(s00, s10), _mm512_add_ps(s20, s30));
+    __m512 c1 = _mm512_add_ps(_mm512_add_ps(s01, s11), _mm512_add_ps(s21, s31));
+    if (t->accum) {
+        c0 = _mm512_add_ps(c0, _mm512_maskz_loadu_ps(m0, t->c));
+        c1 = _mm512_add_ps(c1, _mm512_maskz_loadu_ps(m1, t->c + 16));
+    }
+    const int vact = t->last && kk_fx_vec_act(t->act);
+    if (t->last) {
+        if (t->bias_row) {
+            c0 = _mm512_add_ps(c0, _mm512_set1_ps(t->bias_row[0]));
+            c1 = _mm512_add_ps(c1, _mm512_set1_ps(t->bias_row[0]));
+        }
+        if (t->bias_col) {
+            c0 = _mm512_add_ps(c0, _mm512_maskz_loadu_ps(m0, t->bias_col));
+            c1 = _mm512_add_ps(c1, _mm512_maskz_loadu_ps(m1, t->bias_col + 16));
+        }
+        if (t->res) {
+            c0 = _mm512_add_ps(c0, _mm512_maskz_loadu_ps(m0, t->res));
+            c1 = _mm512_add_ps(c1, _mm512_maskz_loadu_ps(m1, t->res + 16));
+        }
+        if (vact && t->act) {
+            c0 = kk_fx_act512(c0, t->act, t->alpha, t->beta);
+            c1 = kk_fx_act512(c1, t->act, t->alpha, t->beta);
+        }
+    }
+    _mm512_mask_storeu_ps(t->c, m0, c0);
+    _mm512_mask_storeu_ps(t->c + 16, m1, c1);
     if (t->last && t->act && !vact) {
         _mm256_zeroupper(); /* kk_ftile_act is plain C: no dirty upper state */
         kk_ftile_act(t);
@@ -254,7 +339,10 @@ KK_X256 KK_FX_INLINE __m256i kk_fx_mask256(int n) {
 
 #define KK_R6(X) X(0) X(1) X(2) X(3) X(4) X(5)
 
-KK_X256 KK_API void kk_fukr_avx2(int64_t kc, const float *a, const float *b, const kk_ftile *t) {
+/* The 6x16 tile; B rows ldb floats apart (16: a packed panel); A row i at
+ * a + i * ars, its k-th element aks floats further (packed: 1 and 6). */
+KK_X256 KK_FX_INLINE void kk_fx_ukr256(int64_t kc, const float *a, int64_t ars, int64_t aks, const float *b, int64_t ldb,
+                                       const kk_ftile *t) {
     const int mr = t->mr, nr = t->nr;
     const int64_t ldc = t->ldc;
     const __m256i m0 = kk_fx_mask256(nr), m1 = kk_fx_mask256(nr - 8);
@@ -274,14 +362,14 @@ KK_X256 KK_API void kk_fukr_avx2(int64_t kc, const float *a, const float *b, con
         const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #define KK_FMA(i)                                                       \
     {                                                                   \
-        const __m256 ai = _mm256_broadcast_ss(a + i);                   \
+        const __m256 ai = _mm256_broadcast_ss(a + i * ars);             \
         c##i##0 = _mm256_fmadd_ps(ai, b0, c##i##0);                     \
         c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1);                     \
     }
         KK_R6(KK_FMA)
 #undef KK_FMA
-        a += 6;
-        b += 16;
+        a += aks;
+        b += ldb;
     }
     const int vact = t->last && kk_fx_vec_act(t->act);
     if (t->last) {
@@ -345,6 +433,87 @@ KK_X256 KK_API void kk_fukr_avx2(int64_t kc, const float *a, const float *b, con
     }
 }
 
+KK_X256 KK_API void kk_fukr_avx2(int64_t kc, const float *a, const float *b, const kk_ftile *t) {
+    kk_fx_ukr256(kc, a, 1, 6, b, 16, t);
+}
+
+KK_X256 KK_API void kk_fukrs_avx2(int64_t kc, const float *a, const float *b, int64_t ldb, const kk_ftile *t) {
+    kk_fx_ukr256(kc, a, 1, 6, b, ldb, t);
+}
+
+KK_X256 KK_API void kk_fukra_avx2(int64_t kc, const float *a, int64_t lda, const float *b, const kk_ftile *t) {
+    kk_fx_ukr256(kc, a, lda, 1, b, 16, t);
+}
+
+/* One row of up to 16 columns (two vectors; more columns than 16 run as
+ * two halves): four k phases in separate accumulators, added pairwise. */
+KK_X256 KK_FX_INLINE void kk_fx_gemv256(int64_t kc, const float *a, const float *b, int64_t ldb, const kk_ftile *t) {
+    const int nr = t->nr;
+    const __m256i m0 = kk_fx_mask256(nr), m1 = kk_fx_mask256(nr - 8);
+    __m256 s00 = _mm256_setzero_ps(), s01 = _mm256_setzero_ps(), s10 = _mm256_setzero_ps(), s11 = _mm256_setzero_ps();
+    __m256 s20 = _mm256_setzero_ps(), s21 = _mm256_setzero_ps(), s30 = _mm256_setzero_ps(), s31 = _mm256_setzero_ps();
+    int64_t k = 0;
+    for (; k + 4 <= kc; k += 4) {
+        const float *bk = b + k * ldb;
+        s00 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + k), _mm256_maskload_ps(bk, m0), s00);
+        s01 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + k), _mm256_maskload_ps(bk + 8, m1), s01);
+        s10 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + k + 1), _mm256_maskload_ps(bk + ldb, m0), s10);
+        s11 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + k + 1), _mm256_maskload_ps(bk + ldb + 8, m1), s11);
+        s20 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + k + 2), _mm256_maskload_ps(bk + 2 * ldb, m0), s20);
+        s21 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + k + 2), _mm256_maskload_ps(bk + 2 * ldb + 8, m1), s21);
+        s30 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + k + 3), _mm256_maskload_ps(bk + 3 * ldb, m0), s30);
+        s31 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + k + 3), _mm256_maskload_ps(bk + 3 * ldb + 8, m1), s31);
+    }
+    for (; k < kc; k++) {
+        const float *bk = b + k * ldb;
+        s00 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + k), _mm256_maskload_ps(bk, m0), s00);
+        s01 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + k), _mm256_maskload_ps(bk + 8, m1), s01);
+    }
+    __m256 c0 = _mm256_add_ps(_mm256_add_ps(s00, s10), _mm256_add_ps(s20, s30));
+    __m256 c1 = _mm256_add_ps(_mm256_add_ps(s01, s11), _mm256_add_ps(s21, s31));
+    if (t->accum) {
+        c0 = _mm256_add_ps(c0, _mm256_maskload_ps(t->c, m0));
+        c1 = _mm256_add_ps(c1, _mm256_maskload_ps(t->c + 8, m1));
+    }
+    const int vact = t->last && kk_fx_vec_act(t->act);
+    if (t->last) {
+        if (t->bias_row) {
+            c0 = _mm256_add_ps(c0, _mm256_broadcast_ss(t->bias_row));
+            c1 = _mm256_add_ps(c1, _mm256_broadcast_ss(t->bias_row));
+        }
+        if (t->bias_col) {
+            c0 = _mm256_add_ps(c0, _mm256_maskload_ps(t->bias_col, m0));
+            c1 = _mm256_add_ps(c1, _mm256_maskload_ps(t->bias_col + 8, m1));
+        }
+        if (t->res) {
+            c0 = _mm256_add_ps(c0, _mm256_maskload_ps(t->res, m0));
+            c1 = _mm256_add_ps(c1, _mm256_maskload_ps(t->res + 8, m1));
+        }
+        if (vact && t->act) {
+            c0 = kk_fx_act256(c0, t->act, t->alpha, t->beta);
+            c1 = kk_fx_act256(c1, t->act, t->alpha, t->beta);
+        }
+    }
+    _mm256_maskstore_ps(t->c, m0, c0);
+    _mm256_maskstore_ps(t->c + 8, m1, c1);
+}
+
+KK_X256 KK_API void kk_fgemv_avx2(int64_t kc, const float *a, const float *b, int64_t ldb, const kk_ftile *t) {
+    kk_ftile h = *t;
+    int vact = kk_fx_vec_act(t->act);
+    for (int j0 = 0; j0 < t->nr; j0 += 16) {
+        h.c = t->c + j0;
+        h.nr = t->nr - j0 < 16 ? t->nr - j0 : 16;
+        h.bias_col = t->bias_col ? t->bias_col + j0 : NULL;
+        h.res = t->res ? t->res + j0 : NULL;
+        kk_fx_gemv256(kc, a, b + j0, ldb, &h);
+    }
+    if (t->last && t->act && !vact) {
+        _mm256_zeroupper(); /* kk_ftile_act is plain C: no dirty upper state */
+        kk_ftile_act(t);
+    }
+}
+
 /* 8 floats from x, x + s, ... (s is 1 or 2). */
 KK_X256 KK_FX_INLINE __m256 kk_fx_load256(const float *x, int64_t s) {
     if (s == 1) return _mm256_loadu_ps(x);
@@ -352,12 +521,13 @@ KK_X256 KK_FX_INLINE __m256 kk_fx_load256(const float *x, int64_t s) {
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8));
 }
 
-/* ----------------------------------------------------- depthwise planes */
+/* ------------------------------------------ MaxPool planes (depthwise form) */
 
 #define KK_FX_DW_BUF 16384 /* floats of padded input rows on the stack (64 KiB) */
 #define KK_FX_DW_SLOTS 32  /* most padded rows one output row reads: (kh - 1) * dh + 1 */
 
-/* One plane. The input rows an output row reads are copied, zero-padded
+/* One plane (written for depthwise and MaxPool; only MaxPool instantiates
+ * it now, dw_x86.c has the blocked depthwise kernels). The input rows an output row reads are copied, zero-padded
  * left and right, into a ring of row slots on the stack (a row stays while
  * the next output rows still read it), so every output column is
  * "interior": blocks of four vectors, then single vectors, the last one
@@ -376,7 +546,7 @@ KK_X256 KK_FX_INLINE __m256 kk_fx_load256(const float *x, int64_t s) {
             CPLANE(p, plane);                                                                                    \
             return;                                                                                              \
         }                                                                                                        \
-        const float padv = ISMAX ? -INFINITY : 0.0f; /* what padding reads as */                                 \
+        const float padv = ISMAX ? NAN : 0.0f; /* what padding reads as (MaxPool: skipped like NaN) */           \
         float buf[KK_FX_DW_BUF];                                                                                 \
         int64_t tag[KK_FX_DW_SLOTS];                                                                             \
         const float *rows[KK_FX_DW_SLOTS];                                                                       \
@@ -386,7 +556,7 @@ KK_X256 KK_FX_INLINE __m256 kk_fx_load256(const float *x, int64_t s) {
         const float *wp = p->w ? p->w + ch * p->kh * p->kw : NULL;                                               \
         float *yp = p->y + plane * p->oh * p->ow;                                                                \
         const float *rp = p->res ? p->res + plane * p->oh * p->ow : NULL;                                        \
-        const V bias = SET1(p->b ? p->b[ch] : 0.0f), init = ISMAX ? SET1(-INFINITY) : ZERO();                    \
+        const V bias = SET1(p->b ? p->b[ch] : 0.0f), init = ISMAX ? SET1(NAN) : ZERO();                          \
         const int vact = kk_fx_vec_act(p->act);                                                                  \
         for (int64_t oy = 0; oy < p->oh; oy++) {                                                                 \
             float *yr = yp + oy * p->ow;                                                                         \
@@ -470,17 +640,20 @@ KK_X256 KK_FX_INLINE __m256 kk_fx_load256(const float *x, int64_t s) {
 #define KK_FX_ST512(ptr, v) _mm512_storeu_ps(ptr, v)
 #define KK_FX_ST256(ptr, v) _mm256_storeu_ps(ptr, v)
 
-KK_FX_DW_PLANE(kk_fdw_plane_avx512, KK_X512, 0, __m512, 16, _mm512_set1_ps, _mm512_setzero_ps, _mm512_fmadd_ps,
-               _mm512_max_ps, _mm512_add_ps, kk_fx_load512, KK_FX_ST512, __mmask16, kk_fx_mask512, KK_FX_LDM512,
-               KK_FX_STM512, kk_fx_act512, kk_fdw_plane_c)
+/* MaxPool's step from NaN ("nothing yet", also what padding reads as): x
+ * replaces a NaN accumulator, a NaN x never replaces a number (maxps keeps
+ * its second operand when x is NaN), as kk_fmaxpool_plane_c. */
+KK_X512 KK_FX_INLINE __m512 kk_fx_fmax512(__m512 acc, __m512 x) {
+    return _mm512_mask_mov_ps(_mm512_max_ps(x, acc), _mm512_cmp_ps_mask(acc, acc, _CMP_UNORD_Q), x);
+}
+KK_X256 KK_FX_INLINE __m256 kk_fx_fmax256(__m256 acc, __m256 x) {
+    return _mm256_blendv_ps(_mm256_max_ps(x, acc), x, _mm256_cmp_ps(acc, acc, _CMP_UNORD_Q));
+}
 KK_FX_DW_PLANE(kk_fmaxpool_plane_avx512, KK_X512, 1, __m512, 16, _mm512_set1_ps, _mm512_setzero_ps,
-               _mm512_fmadd_ps, _mm512_max_ps, _mm512_add_ps, kk_fx_load512, KK_FX_ST512, __mmask16, kk_fx_mask512,
+               _mm512_fmadd_ps, kk_fx_fmax512, _mm512_add_ps, kk_fx_load512, KK_FX_ST512, __mmask16, kk_fx_mask512,
                KK_FX_LDM512, KK_FX_STM512, kk_fx_act512, kk_fmaxpool_plane_c)
-KK_FX_DW_PLANE(kk_fdw_plane_avx2, KK_X256, 0, __m256, 8, _mm256_set1_ps, _mm256_setzero_ps, _mm256_fmadd_ps,
-               _mm256_max_ps, _mm256_add_ps, kk_fx_load256, KK_FX_ST256, __m256i, KK_FX_MK256, KK_FX_LDM256,
-               KK_FX_STM256, kk_fx_act256, kk_fdw_plane_c)
 KK_FX_DW_PLANE(kk_fmaxpool_plane_avx2, KK_X256, 1, __m256, 8, _mm256_set1_ps, _mm256_setzero_ps, _mm256_fmadd_ps,
-               _mm256_max_ps, _mm256_add_ps, kk_fx_load256, KK_FX_ST256, __m256i, KK_FX_MK256, KK_FX_LDM256,
+               kk_fx_fmax256, _mm256_add_ps, kk_fx_load256, KK_FX_ST256, __m256i, KK_FX_MK256, KK_FX_LDM256,
                KK_FX_STM256, kk_fx_act256, kk_fmaxpool_plane_c)
 
 /* Short row copies of panel packing: masked vector moves (stride 1 or 2),
@@ -514,7 +687,8 @@ KK_X256 KK_API void kk_fcopy_avx2(float *dst, const float *src, int64_t n, int64
 }
 
 /* AVX-512 im2col by gathers, for outputs rows shorter than a panel (many
- * short runs per panel row) or strides above 2: per output column its
+ * short runs per panel row) or strides above 1 (a copy per run of a
+ * strided row costs more than the gathers): per output column its
  * input coordinates without the tap, per row the tap's displacement, a
  * bounds mask (padding reads zero) and one gather per 16 columns. */
 /* gcc's unoptimized (-O0) gather intrinsic is a macro whose mask cast trips
@@ -525,7 +699,7 @@ KK_X256 KK_API void kk_fcopy_avx2(float *dst, const float *src, int64_t n, int64
 KK_X512 KK_API int kk_fpack_avx512(const kk_fconv_f32 *p, const float *xg, int64_t k0, int64_t kc, int64_t j0,
                                    int64_t ncols, float *dst) {
     enum { NR = 32, MAXC = KK_FCONV_NCP * 32 };
-    if ((p->out[2] >= NR && p->s[2] <= 2) || p->isz >= ((int64_t)1 << 30) || ncols > MAXC) return 0;
+    if ((p->out[2] >= NR && p->s[2] < 2) || p->isz >= ((int64_t)1 << 30) || ncols > MAXC) return 0;
     const int64_t np = (ncols + NR - 1) / NR, O1 = p->out[1], O2 = p->out[2];
     int32_t b0[MAXC], b1[MAXC], b2[MAXC], of[MAXC];
     int64_t o0 = j0 / (O1 * O2), o1 = (j0 / O2) % O1, o2 = j0 % O2;
@@ -584,13 +758,19 @@ KK_API kk_fisa kk_fisa_x86(int isa) {
     kk_fisa k = kk_fisa_portable(isa);
     if (isa == KK_ISA_AVX512 && __builtin_cpu_supports("avx512f")) {
         k.ukr = kk_fukr_avx512;
-        k.dw = kk_fdw_plane_avx512;
+        k.ukrs = kk_fukrs_avx512;
+        k.ukra = kk_fukra_avx512;
+        k.gemv = kk_fgemv_avx512;
+        k.dw = kk_dwx_plane_avx512;
         k.maxpool = kk_fmaxpool_plane_avx512;
         k.copy = kk_fcopy_avx512;
         k.pack = kk_fpack_avx512;
     } else if (isa == KK_ISA_AVX2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         k.ukr = kk_fukr_avx2;
-        k.dw = kk_fdw_plane_avx2;
+        k.ukrs = kk_fukrs_avx2;
+        k.ukra = kk_fukra_avx2;
+        k.gemv = kk_fgemv_avx2;
+        k.dw = kk_dwx_plane_avx2;
         k.maxpool = kk_fmaxpool_plane_avx2;
         k.copy = kk_fcopy_avx2;
     }

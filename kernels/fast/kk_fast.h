@@ -15,9 +15,13 @@
  * full panels first, then a narrower tail panel ([k][M % MR] or
  * [k][N % NR]) that the kernel widens with zeros in scratch at run time.
  * The run-time operand is packed per task into a per-worker scratch area
- * (a block of up to KK_FCONV_NCP im2col panels, or Gemm's A rows), or,
- * when a single-image conv has too few column blocks for the threads, once
- * into shared scratch by a first round of tasks. K is cut into blocks of
+ * (a block of up to KK_FCONV_NCP im2col panels, or the A panels of a chunk
+ * of Gemm rows), or, when a single-image conv has too few column blocks
+ * for the threads, once into shared scratch by a first round of tasks.
+ * Where packing costs more than it saves it is skipped: a 1x1 conv with a
+ * short K reads its full B panels in place (kk_fisa.ukrs), a Gemm reads
+ * full rows of a non-transposed A in place (kk_fisa.ukra), and a Gemm of
+ * one row is a matrix-vector product (kk_fisa.gemv). K is cut into blocks of
  * KC; the epilogue (bias, residual, activation) is applied to each tile
  * after its last K block, while it is still in registers.
  *
@@ -90,6 +94,19 @@ typedef struct kk_ftile {
 /* c (+)= a-panel (kc x MR) times b-panel (kc x NR), then the epilogue. */
 typedef void kk_fukr_fn(int64_t kc, const float *a, const float *b, const kk_ftile *t);
 
+/* kk_fukr_fn with B rows ldb floats apart (a full-width panel read in
+ * place, e.g. a 1x1 convolution's input rows): reads NR columns of each row. */
+typedef void kk_fukrs_fn(int64_t kc, const float *a, const float *b, int64_t ldb, const kk_ftile *t);
+
+/* kk_fukr_fn with an unpacked A: row i at a + i * lda, k contiguous (a
+ * row-major matrix read in place); reads MR full rows. */
+typedef void kk_fukra_fn(int64_t kc, const float *a, int64_t lda, const float *b, const kk_ftile *t);
+
+/* One output row (t->mr == 1): c[j] (+)= sum over k < kc of a[k] * b[k * ldb + j]
+ * for j < t->nr (<= NR; only those columns are read), then the epilogue.
+ * A Gemm with one row (a matrix-vector product) runs on it. */
+typedef void kk_fgemv_fn(int64_t kc, const float *a, const float *b, int64_t ldb, const kk_ftile *t);
+
 struct kk_fdw_f32;
 /* Depthwise: computes plane `plane` (image * channels + channel). */
 typedef void kk_fdw_fn(const struct kk_fdw_f32 *p, int64_t plane);
@@ -113,6 +130,9 @@ typedef struct kk_fisa {
     kk_fdw_fn *maxpool;             /* a MaxPool plane (kk_fdw_f32 without weights) */
     kk_fcopy_fn *copy;
     kk_fpack_fn *pack;              /* NULL: the plain C im2col only */
+    kk_fukrs_fn *ukrs;              /* ukr on an unpacked full-width B */
+    kk_fukra_fn *ukra;              /* ukr on an unpacked A of MR full rows */
+    kk_fgemv_fn *gemv;              /* one-row tiles */
 } kk_fisa;
 
 /* The plain C copy (memcpy / zero loop). */
@@ -150,6 +170,7 @@ KK_API int64_t kk_fgemm_scratch_bytes(int isa, int slots, int64_t m, int64_t n, 
  * kk_fconv_scratch_bytes(isa, threads, ...) bytes, 64-byte aligned. */
 #define KK_FCONV_TAPS 32 /* last-axis kernel taps whose column ranges a plan caches */
 #define KK_FCONV_NCP 4   /* B panels one conv task packs and sweeps (its columns) */
+#define KK_FCONV_A_L2 (256 * 1024) /* A bytes of a task's K block above which each A panel is held in L1 */
 typedef struct kk_fconv_f32 {
     kk_fisa k;
     const float *x, *w, *b, *res;
@@ -192,6 +213,7 @@ typedef struct kk_fgemm_f32 {
     int trans_a;
     int64_t npm, npn, ntasks;       /* row panels, column panels, tasks */
     int64_t jchunk, njb;            /* column panels per task, column blocks */
+    int64_t mchunk, nmc;            /* row panels per task, row chunks */
     int64_t wfloats;                /* scratch floats per worker */
     int act;
     float alpha, beta;
@@ -226,9 +248,10 @@ KK_API void kk_fdw_task_f32(void *plan, int64_t task, int worker);
 KK_API void kk_fdw_plane_c(const kk_fdw_f32 *p, int64_t plane);
 
 /* 2-D MaxPool of float32 without the Indices output, on the depthwise
- * plan (w, b, res NULL, act 0): the maximum of the window's input elements
- * (padding never wins; a NaN may be ignored where the reference kernel
- * would keep it). One task per (image, channel). */
+ * plan (w, b, res NULL, act 0): the maximum of the window's input elements,
+ * bit-identical to kk_maxpool_f32 (padding never wins; a NaN never wins
+ * against a number, the result is NaN only for an all-NaN window). One
+ * task per (image, channel). */
 KK_API void kk_fmaxpool_init_f32(kk_fdw_f32 *p, kk_fisa k, const float *x, float *y, int64_t n, int64_t c,
                                  const int64_t *in_sp, const int64_t *k_sp, const int64_t *out_sp,
                                  const int64_t *strides, const int64_t *dilations, const int64_t *pads);

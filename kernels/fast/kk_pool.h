@@ -13,6 +13,9 @@
  * so which thread runs which task varies, but no task depends on another's
  * result: the output is the same for every thread count. A job of n tasks
  * only involves workers 0..n-1 (kernels size per-worker scratch by that).
+ * On x86 every worker runs a job's tasks under the caller's MXCSR (so a
+ * model compiled with --ftz, or a caller that set flush-to-zero itself,
+ * gets the same bits for every thread count).
  */
 #ifndef KK_POOL_H
 #define KK_POOL_H
@@ -43,6 +46,7 @@ typedef struct kk_pool {
     int open;                   /* the current job still admits workers */
     int inside;                 /* workers inside the current job */
     int stop;
+    unsigned int csr;           /* x86: the caller's MXCSR for the current job (FTZ/DAZ, rounding) */
     int started;                /* workers created */
     pthread_t th[KK_POOL_MAX];
     kk_pool_slot slot[KK_POOL_MAX];

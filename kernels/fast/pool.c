@@ -7,6 +7,8 @@
  * caller then closes the job and waits for the workers inside it only (a
  * worker the OS has not run yet is not waited for). Workers sleep on a
  * condition variable between jobs (no spinning: the machine may be shared).
+ * On x86 the caller's MXCSR (flush-to-zero, denormals-are-zero, rounding)
+ * travels with the job: a worker loads it before taking tasks.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -14,6 +16,9 @@
 #include <stdlib.h> /* malloc / free in NAME_init_threads, pasted after this file */
 #include <string.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
 
 #include "kk.h"
 #include "kk_fast.h"
@@ -41,6 +46,10 @@ KK_API void *kk_pool_main(void *arg) {
         seen = p->gen;
         if (!p->open) continue; /* woke after the caller closed the job: nothing left */
         p->inside++;
+#if defined(__SSE2__)
+        /* control bits only: the low six are sticky exception flags */
+        if ((_mm_getcsr() ^ p->csr) & ~0x3Fu) _mm_setcsr(p->csr & ~0x3Fu);
+#endif
         pthread_mutex_unlock(&p->mu);
         kk_pool_share(p, s->id);
         pthread_mutex_lock(&p->mu);
@@ -58,6 +67,9 @@ KK_API void kk_pool_run(kk_par *par, kk_task_fn *fn, void *arg, int64_t ntasks) 
     p->fn = fn;
     p->arg = arg;
     p->ntasks = ntasks;
+#if defined(__SSE2__)
+    p->csr = _mm_getcsr();
+#endif
     atomic_store(&p->next, 0);
     p->open = 1;
     p->gen++;

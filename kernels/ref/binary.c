@@ -211,11 +211,42 @@ KK_API int64_t kk_pow_sat_i64(double v, int64_t lo, int64_t hi) {
         return 0; \
     }
 
+/* The value of a one-element exponent of type etype as a double (NaN for
+ * an unknown type code). */
+KK_API double kk_pow_scalar_exp(int etype, const void *e);
+KK_API double kk_pow_scalar_exp(int etype, const void *e) {
+    switch (etype) {
+    case KK_F32: return (double)*(const float *)e;
+    case KK_F64: return *(const double *)e;
+    case KK_I32: return (double)*(const int32_t *)e;
+    case KK_I64: return (double)*(const int64_t *)e;
+    default: return NAN;
+    }
+}
+
+/* FAST(T): a float base with one exponent element equal to 2 squares: x*x
+ * rounds the exact square once, as pow does (the variance step of
+ * decomposed LayerNorms). */
+#define KK_POW_FAST_F(T) \
+    do { \
+        int64_t en = 1, yn = 1; \
+        for (int d = 0; d < rank; d++) { \
+            en *= edims[d]; \
+            yn *= ydims[d]; \
+        } \
+        if (en == 1 && kk_pow_scalar_exp(etype, e) == 2.0) { \
+            for (int64_t i = 0; i < yn; i++) y[i] = x[i] * x[i]; \
+            return 0; \
+        } \
+    } while (0)
+#define KK_POW_FAST_I(T) (void)0
+
 #define KK_DEF_POW(SFX, T, BC, LO, HI) \
     KK_API int kk_pow_##SFX(int etype, const T *x, const void *e, T *y, int rank, \
                             const int64_t *ydims, const int64_t *xdims, const int64_t *edims) { \
         kk_bcast it; \
         if (kk_bcast_init(&it, rank, ydims, xdims, edims) != 0) return -1; \
+        KK_POW_FAST_##BC(T); \
         switch (etype) { KK_POW_ETYPES(KK_POW_CASE, T, BC, LO, HI) default: break; } \
         return -1; \
     }

@@ -165,8 +165,11 @@ KK_BATCHNORM_DEF(f64, double, sqrt)
 
 /* LOWEST is what an output holds when its window has no input element at
  * all (only possible with pads larger than the dilated kernel); its index is
- * then -1. */
-#define KK_MAXPOOL_DEF(SFX, T, LOWEST)                                                             \
+ * then -1. A NaN never wins against a number (as ONNX's reference MaxPool,
+ * which drops NaN from the window, and C's fmax): the result is NaN only
+ * when every input element of the window is NaN. ISNAN(v) is 0 for
+ * integer types. */
+#define KK_MAXPOOL_DEF(SFX, T, LOWEST, ISNAN)                                                      \
     KK_API void kk_maxpool_##SFX(const T *x, T *y, int64_t *indices, int64_t nc, int nsp,          \
                                  const int64_t *in_sp, const int64_t *k_sp,                        \
                                  const int64_t *out_sp, const int64_t *strides,                    \
@@ -193,7 +196,7 @@ KK_BATCHNORM_DEF(f64, double, sqrt)
                             const int64_t i2 = o2 * g.s[2] + k2 * g.d[2] - g.pb[2];                \
                             if (i2 < 0 || i2 >= g.in[2]) continue;                                 \
                             const T v = xp[(i0 * g.in[1] + i1) * g.in[2] + i2];                    \
-                            if (b0 < 0 || v > best) {                                              \
+                            if (b0 < 0 || v > best || (ISNAN(best) && !ISNAN(v))) {               \
                                 best = v;                                                          \
                                 b0 = i0;                                                           \
                                 b1 = i1;                                                           \
@@ -215,10 +218,12 @@ KK_BATCHNORM_DEF(f64, double, sqrt)
         }                                                                                          \
     }
 
-KK_MAXPOOL_DEF(f32, float, -FLT_MAX)
-KK_MAXPOOL_DEF(f64, double, -DBL_MAX)
-KK_MAXPOOL_DEF(i8, int8_t, INT8_MIN)
-KK_MAXPOOL_DEF(u8, uint8_t, 0)
+#define KK_MAXPOOL_ISNAN_F(v) isnan(v)
+#define KK_MAXPOOL_ISNAN_I(v) 0
+KK_MAXPOOL_DEF(f32, float, -FLT_MAX, KK_MAXPOOL_ISNAN_F)
+KK_MAXPOOL_DEF(f64, double, -DBL_MAX, KK_MAXPOOL_ISNAN_F)
+KK_MAXPOOL_DEF(i8, int8_t, INT8_MIN, KK_MAXPOOL_ISNAN_I)
+KK_MAXPOOL_DEF(u8, uint8_t, 0, KK_MAXPOOL_ISNAN_I)
 
 /* ---------------------------------------------------------- AveragePool */
 
@@ -275,7 +280,9 @@ KK_AVGPOOL_DEF(f64, double)
 
 /* ------------------------------------------------ Global average / max */
 
-/* plane >= 1 (the compiler rejects empty spatial dimensions). */
+/* plane >= 1 (the compiler rejects empty spatial dimensions). GlobalMaxPool
+ * propagates NaN, as ReduceMax and ONNX's reference GlobalMaxPool (numpy's
+ * max): a NaN anywhere in the plane gives NaN. */
 #define KK_GLOBALPOOL_DEF(SFX, T)                                                                  \
     KK_API void kk_global_avgpool_##SFX(const T *x, T *y, int64_t nc, int64_t plane) {             \
         for (int64_t p = 0; p < nc; p++) {                                                         \
@@ -290,7 +297,7 @@ KK_AVGPOOL_DEF(f64, double)
             const T *xp = x + p * plane;                                                           \
             T best = xp[0];                                                                        \
             for (int64_t i = 1; i < plane; i++)                                                    \
-                if (xp[i] > best) best = xp[i];                                                    \
+                if (xp[i] > best || xp[i] != xp[i]) best = xp[i];                                  \
             y[p] = best;                                                                           \
         }                                                                                          \
     }

@@ -62,6 +62,80 @@ KK_API void kk_norm_put_stat(int stat_dtype, void *p, int64_t i, double v)
     F(f32, float, KK_F32)      \
     F(f64, double, KK_F64)
 
+/* 1 when strides str make the affine parameters one row's worth of
+ * elements in the row's own order, the same for every row (LayerNorm). */
+KK_API int kk_norm_rowwise(int rank, int axis, const int64_t *dims, const int64_t *str)
+{
+    int64_t want = 1;
+    for (int k = rank - 1; k >= 0; k--) {
+        if (dims[k] == 1)
+            continue;
+        if (str[k] != (k < axis ? 0 : want))
+            return 0;
+        if (k >= axis)
+            want *= dims[k];
+    }
+    return 1;
+}
+
+/* kk_normalize for row-wise parameters: the sums run as four interleaved
+ * chains (independent additions), the affine map in T with the statistics
+ * rounded to T. */
+#define KK_NORM_ROWS_DEF(SFX, T, CODE)                                                   \
+KK_API void kk_normalize_rows_##SFX(int stat_dtype, const T *x, T *y, const T *scale, \
+                                    const T *bias, void *mean, void *invstd,         \
+                                    int64_t rows, int64_t cols, double eps)          \
+{                                                                                    \
+    for (int64_t r = 0; r < rows; r++) {                                             \
+        const T *xr = x + r * cols;                                                  \
+        T *yr = y + r * cols;                                                        \
+        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;                               \
+        const int64_t c4 = cols - cols % 4;                                          \
+        int64_t j = 0;                                                               \
+        for (; j < c4; j += 4) {                                                     \
+            a0 += (double)xr[j];                                                     \
+            a1 += (double)xr[j + 1];                                                 \
+            a2 += (double)xr[j + 2];                                                 \
+            a3 += (double)xr[j + 3];                                                 \
+        }                                                                            \
+        for (; j < cols; j++)                                                        \
+            a0 += (double)xr[j];                                                     \
+        double mu = ((a0 + a1) + (a2 + a3)) / (double)cols;                          \
+        if (stat_dtype == KK_F32)                                                    \
+            mu = (double)(float)mu;                                                  \
+        a0 = a1 = a2 = a3 = 0.0;                                                     \
+        for (j = 0; j < c4; j += 4) {                                                \
+            const double d0 = (double)xr[j] - mu, d1 = (double)xr[j + 1] - mu;       \
+            const double d2 = (double)xr[j + 2] - mu, d3 = (double)xr[j + 3] - mu;   \
+            a0 += d0 * d0;                                                           \
+            a1 += d1 * d1;                                                           \
+            a2 += d2 * d2;                                                           \
+            a3 += d3 * d3;                                                           \
+        }                                                                            \
+        for (; j < cols; j++) {                                                      \
+            const double d0 = (double)xr[j] - mu;                                    \
+            a0 += d0 * d0;                                                           \
+        }                                                                            \
+        double inv = 1.0 / sqrt(((a0 + a1) + (a2 + a3)) / (double)cols + eps);       \
+        if (stat_dtype == KK_F32)                                                    \
+            inv = (double)(float)inv;                                                \
+        kk_norm_put_stat(stat_dtype, mean, r, mu);                                   \
+        kk_norm_put_stat(stat_dtype, invstd, r, inv);                                \
+        const T m = (T)mu, iv = (T)inv;                                              \
+        if (scale && bias) {                                                         \
+            for (j = 0; j < cols; j++)                                               \
+                yr[j] = (xr[j] - m) * iv * scale[j] + bias[j];                       \
+        } else if (scale) {                                                          \
+            for (j = 0; j < cols; j++)                                               \
+                yr[j] = (xr[j] - m) * iv * scale[j];                                 \
+        } else {                                                                     \
+            for (j = 0; j < cols; j++)                                               \
+                yr[j] = (xr[j] - m) * iv + (bias ? bias[j] : (T)0);                  \
+        }                                                                            \
+    }                                                                                \
+}
+KK_NORM_FLOAT_TYPES(KK_NORM_ROWS_DEF)
+
 /* The affine stage walks a row as runs of the innermost dim (a plain strided
  * loop) and steps the outer dims with kk_norm_step2; the index keeps going
  * across rows, so scale/bias strides over the row dims work too. */
@@ -80,6 +154,10 @@ KK_API void kk_normalize_##SFX(int stat_dtype, const T *x, T *y, const T *scale,
     }                                                                                \
     const int64_t inner = dims[rank - 1];                                            \
     const int64_t s_in = sstr[rank - 1], b_in = bstr[rank - 1];                      \
+    if (kk_norm_rowwise(rank, axis, dims, sstr) && kk_norm_rowwise(rank, axis, dims, bstr)) { \
+        kk_normalize_rows_##SFX(stat_dtype, x, y, scale, bias, mean, invstd, rows, cols, eps); \
+        return;                                                                      \
+    }                                                                                \
     for (int64_t r = 0; r < rows; r++) {                                             \
         const T *xr = x + r * cols;                                                  \
         T *yr = y + r * cols;                                                        \
@@ -127,6 +205,70 @@ KK_API int kk_normalize(int dtype, int stat_dtype, const void *x, void *y,
         kk_normalize_##SFX(stat_dtype, (const T *)x, (T *)y, (const T *)scale,       \
                            (const T *)bias, mean, invstd, rank, axis, dims, sstr,    \
                            bstr, (double)epsilon);                                   \
+        return 0;                                                                    \
+    }
+    KK_NORM_FLOAT_TYPES(KK_NORM_CASE)
+#undef KK_NORM_CASE
+    return -1;
+}
+
+/* ----------------------------------------------------- kk_normalize_mid */
+
+#define KK_NORM_BLK 64 /* positions along the inner dim one pass handles */
+
+/* Blocks of up to KK_NORM_BLK inner positions: every pass walks the c
+ * rows of a block in order (contiguous runs), with one double
+ * accumulator per position. */
+#define KK_NORM_MID_DEF(SFX, T, CODE)                                                   \
+KK_API void kk_normalize_mid_##SFX(const T *x, T *y, const T *scale, const T *bias,   \
+                                   int64_t outer, int64_t c, int64_t inner, double eps) \
+{                                                                                    \
+    double acc[KK_NORM_BLK];                                                         \
+    T mu[KK_NORM_BLK], iv[KK_NORM_BLK];                                              \
+    for (int64_t o = 0; o < outer; o++) {                                            \
+        const T *xo = x + o * c * inner;                                             \
+        T *yo = y + o * c * inner;                                                   \
+        for (int64_t i0 = 0; i0 < inner; i0 += KK_NORM_BLK) {                        \
+            const int64_t nb = inner - i0 < KK_NORM_BLK ? inner - i0 : KK_NORM_BLK;  \
+            for (int64_t b = 0; b < nb; b++)                                         \
+                acc[b] = 0.0;                                                        \
+            for (int64_t ch = 0; ch < c; ch++) {                                     \
+                const T *xr = xo + ch * inner + i0;                                  \
+                for (int64_t b = 0; b < nb; b++)                                     \
+                    acc[b] += (double)xr[b];                                         \
+            }                                                                        \
+            for (int64_t b = 0; b < nb; b++) {                                       \
+                mu[b] = (T)(acc[b] / (double)c);                                     \
+                acc[b] = 0.0;                                                        \
+            }                                                                        \
+            for (int64_t ch = 0; ch < c; ch++) {                                     \
+                const T *xr = xo + ch * inner + i0;                                  \
+                for (int64_t b = 0; b < nb; b++) {                                   \
+                    const double dv = (double)xr[b] - (double)mu[b];                 \
+                    acc[b] += dv * dv;                                               \
+                }                                                                    \
+            }                                                                        \
+            for (int64_t b = 0; b < nb; b++)                                         \
+                iv[b] = (T)(1.0 / sqrt(acc[b] / (double)c + eps));                   \
+            for (int64_t ch = 0; ch < c; ch++) {                                     \
+                const T *xr = xo + ch * inner + i0;                                  \
+                T *yr = yo + ch * inner + i0;                                        \
+                const T sc = scale ? scale[ch] : (T)1, bi = bias ? bias[ch] : (T)0;  \
+                for (int64_t b = 0; b < nb; b++)                                     \
+                    yr[b] = (xr[b] - mu[b]) * iv[b] * sc + bi;                       \
+            }                                                                        \
+        }                                                                            \
+    }                                                                                \
+}
+KK_NORM_FLOAT_TYPES(KK_NORM_MID_DEF)
+
+KK_API int kk_normalize_mid(int dtype, const void *x, void *y, const void *scale, const void *bias,
+                            int64_t outer, int64_t c, int64_t inner, float epsilon)
+{
+#define KK_NORM_CASE(SFX, T, CODE)                                                   \
+    if (dtype == CODE) {                                                             \
+        kk_normalize_mid_##SFX((const T *)x, (T *)y, (const T *)scale,               \
+                               (const T *)bias, outer, c, inner, (double)epsilon);   \
         return 0;                                                                    \
     }
     KK_NORM_FLOAT_TYPES(KK_NORM_CASE)

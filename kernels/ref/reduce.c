@@ -422,9 +422,46 @@ KK_API void kk_softmax_##SFX(int log_out, const T *x, T *y,                     
 
 KK_RED_FLOAT_TYPES(KK_SOFTMAX_DEF)
 
+/* Softmax of float32 rows (inner == 1): y = x - max, then the vector exp
+ * of kk_act_vec_f32 (kernels/ref/unary.c) over the row in place, the sum
+ * in double as four interleaved chains, then the scale. */
+KK_API void kk_softmax_rows_f32(const float *x, float *y, int64_t outer, int64_t n)
+{
+    for (int64_t o = 0; o < outer; o++) {
+        const float *px = x + o * n;
+        float *py = y + o * n;
+        float m = -INFINITY;
+        for (int64_t k = 0; k < n; k++)
+            if (px[k] > m) m = px[k];
+        for (int64_t k = 0; k < n; k++)
+            py[k] = px[k] - m;
+        if (!kk_act_vec_f32(KK_UN_EXP, py, py, n, 0.0f, 0.0f))
+            for (int64_t k = 0; k < n; k++)
+                py[k] = expf(py[k]);
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        const int64_t n4 = n - n % 4;
+        int64_t k = 0;
+        for (; k < n4; k += 4) {
+            s0 += (double)py[k];
+            s1 += (double)py[k + 1];
+            s2 += (double)py[k + 2];
+            s3 += (double)py[k + 3];
+        }
+        for (; k < n; k++)
+            s0 += (double)py[k];
+        const float inv = (float)(1.0 / ((s0 + s1) + (s2 + s3)));
+        for (k = 0; k < n; k++)
+            py[k] *= inv;
+    }
+}
+
 KK_API int kk_softmax(int dtype, int log_out, const void *x, void *y,
                       int64_t outer, int64_t n, int64_t inner)
 {
+    if (dtype == KK_F32 && inner == 1 && !log_out) {
+        kk_softmax_rows_f32((const float *)x, (float *)y, outer, n);
+        return 0;
+    }
     switch (dtype) {
 #define KK_SOFTMAX_CASE(SFX, T, CODE, EXPF, LOGF) \
     case CODE: kk_softmax_##SFX(log_out, (const T *)x, (T *)y, outer, n, inner); return 0;

@@ -7,9 +7,9 @@ For every end-to-end model of tests/models/make_models.py (ResNet-18 at
 --resnet18-size, 64 by default, to keep CI short):
 
   determinism   `kiln compile --exe` twice (the second time from another
-                folder, through a relative path) gives byte-identical files;
-  asan-kiln     with --asan-kiln, the ASan+UBSan kiln compiles it without a
-                sanitizer report and writes the same bytes as the normal one;
+                folder, through a relative path) gives byte-identical files
+                (the ASan+UBSan and valgrind runs of kiln on every model are
+                kiln_models.py's);
   strict-gcc,   NAME.c + tests/robust/harness.c built with gcc / clang at
   strict-clang  -std=c11 -Wall -Wextra -Wconversion -Wshadow -Werror plus
                 -fsanitize=address,undefined -fno-sanitize-recover=all; the
@@ -28,7 +28,14 @@ the normal kiln (or fail with the same first diagnostic line).
 
 Numerics (needs onnxruntime): small models fed NaN, +-Inf and huge values
 compared with onnxruntime (NaN matches NaN, inf matches inf of the same
-sign), and Softmax / LogSoftmax on logits of +-1e4 must stay finite.
+sign); MaxPool and GlobalMaxPool, on which onnxruntime's NaN handling is
+inconsistent, against ONNX's reference implementation (onnx.reference), with
+the fast and the reference kernels; Softmax / LogSoftmax on logits of +-1e4
+must stay finite. Denormals: a model compiled with --ftz and fed denormal
+inputs gives exact zeros (fast kernels on 2 threads, reference kernels),
+without --ftz the IEEE results; NAME_run restores the caller's MXCSR; a
+caller that sets FTZ|DAZ itself gets zeros from every worker thread
+(tests/robust/ftz_driver.c).
 
 Prints `ok`/`FAIL` per check and ends with `robust tests: P passed, F failed`.
 """
@@ -53,13 +60,14 @@ import kilntest  # noqa: E402
 STRICT = ["-std=c11", "-Wall", "-Wextra", "-Wconversion", "-Wshadow", "-Werror"]
 SAN = ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
 NORMAL = ["-O2", "-std=c11", "-Wall", "-Wextra", "-Werror"]   # templates/Makefile.in's CFLAGS
-# Where kiln deliberately differs from onnxruntime on special values. Each is
-# reported (as "known difference") instead of failing; when kiln starts to
-# match, the entry is reported as stale so it can be removed.
-KNOWN_DIFF = {
-    "MaxPool": "a NaN in a window gives NaN (as numpy and PyTorch); onnxruntime's MaxPool skips NaN",
-    "GlobalMaxPool": "a NaN in the input gives NaN (as ReduceMax); onnxruntime's GlobalMaxPool skips NaN",
-}
+# Ops whose NaN handling onnxruntime does not define consistently (its MaxPool
+# result depends on where the NaN sits in the window, its GlobalMaxPool skips
+# NaN): these are compared with ONNX's own reference implementation
+# (onnx.reference.ReferenceEvaluator) instead. MaxPool drops NaN from the
+# window (a NaN never wins against a number), GlobalMaxPool propagates it.
+# Each runs with the fast kernels (--cpu=native) and the reference kernels
+# (--cpu=generic).
+REFERENCE_OPS = ("MaxPool", "GlobalMaxPool")
 SAN_ENV = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0", "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1"}
 
 
@@ -123,7 +131,7 @@ def model_checks(args, name, path, res, have_clang):
     work = os.path.join(args.work, name)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    a, b, c = (os.path.join(work, x) for x in ("a", "b", "c"))
+    a, b = (os.path.join(work, x) for x in ("a", "b"))
     rc, so, se = run([args.kiln, "compile", path, "-o", a, "--name", name, "--exe"], timeout=args.timeout)
     if rc != 0:
         return [("compile %s" % name, "kiln compile: %s\n%s" % (kilntest.describe_exit(rc), tail(se)))]
@@ -132,15 +140,6 @@ def model_checks(args, name, path, res, have_clang):
     rc, so, se = run([args.kiln, "compile", rel, "-o", "b", "--name", name, "--exe"], cwd=work, timeout=args.timeout)
     out.append(("determinism %s: compile twice" % name,
                 "second compile: %s" % tail(se) if rc else same_tree(a, b)))
-    if args.asan_kiln:
-        rc, so, se = run([args.asan_kiln, "compile", path, "-o", c, "--name", name, "--exe"], timeout=args.timeout,
-                         env=SAN_ENV)
-        prob = None
-        if rc != 0 or "Sanitizer" in se or "runtime error" in se:
-            prob = "ASan kiln: %s\n%s" % (kilntest.describe_exit(rc), tail(se))
-        else:
-            prob = same_tree(a, c)
-        out.append(("asan-kiln %s: clean, same output" % name, prob))
 
     # the runtime and main.c of the --exe output, at the strict flags
     srcs = sorted(f for f in os.listdir(a) if f == "main.c" or (f.startswith("krt") and f.endswith(".c")))
@@ -293,6 +292,14 @@ def numerics(args, res, builder):
                      {"x": pair[:1], "z": pair[1:]})
     img = special.reshape(1, 1, 4, 4)
     cases["MaxPool"] = ([helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[2, 2])], [], {"x": img})
+    # NaN in most windows, some with several, a 3x3 padded window (the padding
+    # never wins), 16 channels of 9x9 (the vector kernels' full blocks and tails)
+    nanimg = np.resize(special, (1, 16, 9, 9)).copy()
+    nanimg[0, :, ::3, 1::2] = np.nan
+    cases["MaxPool (3x3 pad 1)"] = ([helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[3, 3],
+                                                      pads=[1, 1, 1, 1])], [], {"x": nanimg})
+    cases["GlobalMaxPool (NaN inside)"] = ([helper.make_node("GlobalMaxPool", ["x"], ["y"], name="gmp")], [],
+                                           {"x": np.roll(nanimg, 5)})
     cases["AveragePool"] = ([helper.make_node("AveragePool", ["x"], ["y"], name="pool", kernel_shape=[2, 2])], [],
                             {"x": img})
     cases["GlobalAveragePool"] = ([helper.make_node("GlobalAveragePool", ["x"], ["y"], name="gap")], [], {"x": img})
@@ -319,8 +326,16 @@ def numerics(args, res, builder):
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
 
+    from onnx.reference import ReferenceEvaluator
+    todo = []
+    for label, case in sorted(cases.items()):
+        if label.split(" ")[0] in REFERENCE_OPS:
+            todo += [(label + " [native]", case, ["--cpu=native"]), (label + " [generic]", case, ["--cpu=generic"])]
+        else:
+            todo.append((label, case, []))
+
     def one(item):
-        label, (nodes, inits, feeds) = item
+        label, (nodes, inits, feeds), kargs = item
         name = "n_" + "".join(ch if ch.isalnum() else "_" for ch in label.lower()).strip("_")
         sess_inputs = [vi(k, list(v.shape)) for k, v in feeds.items()]
         g = helper.make_graph(nodes, name, sess_inputs, [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
@@ -330,9 +345,13 @@ def numerics(args, res, builder):
         path = os.path.join(work, name + ".onnx")
         onnx.save(m, path)
         with np.errstate(all="ignore"):
-            want = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+            if label.split(" ")[0] in REFERENCE_OPS:
+                want = ReferenceEvaluator(m).run(None, feeds)[0]
+            else:
+                want = ort.InferenceSession(m.SerializeToString(),
+                                            providers=["CPUExecutionProvider"]).run(None, feeds)[0]
         outdir = os.path.join(work, name)
-        rc, so, se = run([args.kiln, "compile", path, "-o", outdir, "--name", name, "--exe"])
+        rc, so, se = run([args.kiln, "compile", path, "-o", outdir, "--name", name, "--exe"] + kargs)
         if rc:
             return label, "kiln compile: %s" % tail(se, 5)
         ok, msg = builder.build(outdir, name)
@@ -356,14 +375,106 @@ def numerics(args, res, builder):
             np.array2string(want.ravel(), precision=4, max_line_width=200))
 
     with cf.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
-        for label, prob in ex.map(one, sorted(cases.items())):
-            check = "numerics %s: matches onnxruntime on NaN/Inf/huge inputs" % label
-            if label in KNOWN_DIFF:
-                if prob and "got nan" in prob:
-                    check, prob = "numerics %s: known difference from onnxruntime: %s" % (label, KNOWN_DIFF[label]), None
-                elif not prob:
-                    check += " (the KNOWN_DIFF entry in robust.py is stale: remove it)"
-            res.add(check, prob)
+        for label, prob in ex.map(one, todo):
+            what = "ONNX's reference implementation" if label.split(" ")[0] in REFERENCE_OPS else "onnxruntime"
+            res.add("numerics %s: matches %s on NaN/Inf/huge inputs" % (label, what), prob)
+
+
+# ------------------------------------------------------------------- --ftz
+
+def ftz_checks(args, res):
+    """--ftz: a model fed denormal inputs gives exact zeros with it and IEEE
+    results without it, on the fast kernels with a pool of 2 threads and on
+    the reference kernels; NAME_run leaves the caller's MXCSR control bits
+    as they were; a caller that sets FTZ|DAZ itself gets flushed results on
+    every worker thread of a model compiled without --ftz."""
+    import platform
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    if platform.machine().lower() not in ("x86_64", "amd64", "i686", "i386"):
+        res.add("ftz: not an x86 machine, --ftz is a documented no-op here (not checked)", None)
+        return
+    work = os.path.join(args.work, "ftz")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    rng = np.random.default_rng(7)
+    f32 = np.float32
+    # a 1x1 Conv on the packed-GEMM kernels (split into several tasks) and an
+    # elementwise Mul on the reference kernels; x is all denormal
+    w = (rng.standard_normal((64, 32, 1, 1)) * 0.5).astype(f32)
+    nodes = [helper.make_node("Conv", ["x", "w"], ["y"], name="conv"),
+             helper.make_node("Mul", ["x", "half"], ["z"], name="mul")]
+    g = helper.make_graph(nodes, "ftz", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 32, 56, 56])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 64, 56, 56]),
+                           helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 32, 56, 56])],
+                          initializer=[numpy_helper.from_array(w, "w"),
+                                       numpy_helper.from_array(np.array(0.5, f32), "half")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    path = os.path.join(work, "ftz.onnx")
+    onnx.save(m, path)
+    x = (rng.uniform(0.05, 1.0, (1, 32, 56, 56)) * rng.choice([-1, 1], (1, 32, 56, 56)) * 1e-38).astype(f32)
+    assert (np.abs(x) < np.finfo(f32).tiny).all() and (x != 0).all()
+    with np.errstate(all="ignore"):
+        want_y = np.einsum("oc,nchw->nohw", w[:, :, 0, 0].astype(np.float64), x.astype(np.float64))
+        want_z = (x.astype(np.float64) * 0.5)
+    inbin = os.path.join(work, "x.bin")
+    x.tofile(inbin)
+    driver = os.path.join(HERE, "ftz_driver.c")
+
+    def one(tag, kargs, caller_ftz, expect_zero):
+        outdir = os.path.join(work, tag)
+        rc, so, se = run([args.kiln, "compile", path, "-o", outdir, "--name", "ftz"] + kargs, timeout=args.timeout)
+        if rc:
+            return "kiln compile: %s\n%s" % (kilntest.describe_exit(rc), tail(se))
+        threads = "--threads=1" not in kargs
+        exe = os.path.join(outdir, "driver")
+        cmd = ["gcc"] + STRICT + ["-O2", "-DKILN_MODEL=ftz", "-DKILN_MODEL_H=\"ftz.h\"",
+                                  "-DKILN_THREADS=%d" % threads, "-I.", "-o", exe, driver, "ftz.c", "ftz_weights.S",
+                                  "-lm"] + (["-pthread"] if threads else [])
+        rc, so, se = run(cmd, cwd=outdir, timeout=args.timeout)
+        if rc:
+            return "build: %s\n%s" % (kilntest.describe_exit(rc), tail(se, 20))
+        obin = os.path.join(outdir, "out.bin")
+        rc, so, se = run([exe, inbin, obin] + (["caller-ftz"] if caller_ftz else []), cwd=outdir,
+                         timeout=args.timeout)
+        if rc:
+            return "driver: %s\n%s" % (kilntest.describe_exit(rc), tail(so + se, 10))
+        got = np.fromfile(obin, f32)
+        gy, gz = got[:want_y.size], got[want_y.size:]
+        if expect_zero:
+            nz = int(np.count_nonzero(got))
+            return None if nz == 0 else "%d of %d outputs are not zero (e.g. %r)" % (nz, got.size, got[got != 0][:4])
+        # IEEE: denormal arithmetic, close to the float64 result (denormal precision is absolute)
+        for name, gv, wv in (("conv", gy, want_y.ravel()), ("mul", gz, want_z.ravel())):
+            err = np.abs(gv.astype(np.float64) - wv)
+            if not (err <= 1e-44 + 1e-5 * np.abs(wv)).all():
+                return "%s: not the IEEE result, max error %.3g (e.g. got %r, expected %r)" % (
+                    name, err.max(), gv[:3], wv[:3])
+            if np.count_nonzero(gv) < 0.9 * gv.size:
+                return "%s: only %d of %d outputs are non-zero" % (name, np.count_nonzero(gv), gv.size)
+        return None
+
+    todo = [
+        ("ftz fast threads=2", ["--ftz", "--cpu=native", "--threads=2"], False, True,
+         "--ftz, fast kernels, 2 threads: denormal inputs give zeros, caller's MXCSR restored"),
+        ("ftz generic", ["--ftz", "--cpu=generic", "--threads=1"], False, True,
+         "--ftz, reference kernels: denormal inputs give zeros, caller's MXCSR restored"),
+        ("ieee fast threads=2", ["--cpu=native", "--threads=2"], False, False,
+         "without --ftz, fast kernels, 2 threads: IEEE denormal results, MXCSR untouched"),
+        ("ieee generic", ["--cpu=generic", "--threads=1"], False, False,
+         "without --ftz, reference kernels: IEEE denormal results, MXCSR untouched"),
+        ("caller ftz threads=2", ["--cpu=native", "--threads=2"], True, True,
+         "without --ftz, caller sets FTZ|DAZ: zeros on every worker thread too"),
+    ]
+    with cf.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
+        futs = [ex.submit(one, "_".join(t.split()).replace("=", ""), k, c, z) for t, k, c, z, _ in todo]
+        for (t, k, c, z, label), fut in zip(todo, futs):
+            try:
+                prob = fut.result()
+            except Exception as e:  # noqa: BLE001
+                prob = "runner error: %r" % e
+            res.add("ftz %s" % label, prob)
 
 
 def main(argv):
@@ -406,6 +517,7 @@ def main(argv):
     if not args.no_numerics:
         builder = kilntest.Builder(os.path.join(args.work, "obj"), opt="-O1")
         numerics(args, res, builder)
+        ftz_checks(args, res)
     npass = sum(1 for _, p in res.items if not p)
     nfail = len(res.items) - npass
     print("robust (models, determinism, harness, numerics): %.0f s" % (time.time() - t0))

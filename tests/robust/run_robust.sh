@@ -9,16 +9,26 @@
 #
 # (a) builds an ASan+UBSan kiln (-DKILN_SANITIZE=ON) in WORKDIR/asan-build and
 #     runs the whole error corpus with it (tests/errors/run_errors.py --sanitized:
-#     every case must still fail cleanly, with no sanitizer or leak report), then
-#     compiles every end-to-end model and a sample of the ONNX node tests with it,
-#     expecting the same bytes as the normal kiln writes;
-# (b)-(e) tests/robust/robust.py: the generated code of every model in
+#     every case must still fail cleanly, with no sanitizer or leak report);
+# (b) tests/robust/kiln_models.py: `kiln compile` on every model of the model
+#     test set (tests/models/run_models.py's 30) under valgrind memcheck (no
+#     error, no definite/indirect leak) and with the ASan+UBSan kiln (clean, the
+#     same bytes as the normal kiln writes);
+# (c) tests/models/run_models.py with the generated code built with
+#     -fsanitize=address,undefined -fno-sanitize-recover=all: all 30 models with
+#     --cpu=generic, the light zoo graphs and ResNet-18 with the fast kernels
+#     (--cpu=native; robust.py's harness covers the other synthetic models);
+#     outputs against onnxruntime as in the models test;
+# (d) tests/robust/robust.py: a sample of the ONNX node tests through the ASan
+#     kiln (same bytes or the same first error line); the generated code of every model in
 #     tests/models built with gcc and clang at -std=c11 -Wall -Wextra -Wconversion
 #     -Wshadow -Werror under -fsanitize=address,undefined, run through
 #     tests/robust/harness.c and compared with the normal build; compile-twice and
 #     run-twice determinism; NAME_init/NAME_run argument checks (NULL pointers,
 #     short and misaligned arena, misaligned weights); NaN/Inf inputs against
-#     onnxruntime and Softmax/LogSoftmax on logits of +-1e4.
+#     onnxruntime (MaxPool / GlobalMaxPool against onnx.reference) and
+#     Softmax/LogSoftmax on logits of +-1e4; --ftz on denormal inputs
+#     (tests/robust/ftz_driver.c).
 #
 # Ends with `robust tests: P passed, F failed`; exit 0 iff F == 0.
 set -uo pipefail
@@ -72,17 +82,52 @@ if [ -n "$ASAN_KILN" ]; then
   fi
 fi
 
-python3 "$HERE/robust.py" --kiln "$KILN" ${ASAN_KILN:+--asan-kiln "$ASAN_KILN"} --work "$WORK/robust" -j 2 \
-  ${KILN_NODE_CACHE:+--node-cache "$KILN_NODE_CACHE"} | tee "$WORK/robust.log" | grep -v "^robust tests:"
-line=$(tail -1 "$WORK/robust.log")
-p=$(echo "$line" | sed -n 's/^robust tests: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-f=$(echo "$line" | sed -n 's/^robust tests: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-if [ -z "$p" ]; then
-  echo "FAIL robust.py did not finish ($WORK/robust.log)"
-  fail=$((fail + 1))
-else
-  pass=$((pass + p))
-  fail=$((fail + f))
-fi
+# run_step LOG SUMMARY-PREFIX CMD...: runs CMD, shows its lines but the summary,
+# and adds the summary's counts ("PREFIX: P passed, F failed") to the totals
+run_step() {
+  local log=$1 prefix=$2 p f line
+  shift 2
+  "$@" | tee "$log" | grep -v "^$prefix: [0-9]* passed"
+  line=$(grep "^$prefix: [0-9]* passed, [0-9]* failed$" "$log" | tail -1)
+  p=$(echo "$line" | sed -n "s/^$prefix: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p")
+  f=$(echo "$line" | sed -n "s/^$prefix: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p")
+  if [ -z "$p" ]; then
+    echo "FAIL the $prefix step did not finish ($log)"
+    fail=$((fail + 1))
+  else
+    pass=$((pass + p))
+    fail=$((fail + f))
+  fi
+}
+
+# the compiler on every model of the model test set: valgrind, and the ASan kiln
+t0=$SECONDS
+run_step "$WORK/kiln-models.log" "kiln-models tests" \
+  python3 "$HERE/kiln_models.py" --kiln "$KILN" ${ASAN_KILN:+--asan-kiln "$ASAN_KILN"} --work "$WORK/kiln-models" -j 2
+echo "robust: kiln under valgrind / ASan on the model test set: $((SECONDS - t0)) s"
+
+# the generated code of every model of the model test set built with
+# -fsanitize=address,undefined, compared with onnxruntime as the models test
+# does: the reference kernels (--cpu=generic) for all of them; the fast kernels
+# (--cpu=native, the default) for the zoo's light graphs and ResNet-18 at
+# 224x224, as robust.py's strict-gcc / strict-clang harness builds cover the
+# synthetic models (ResNet-18 there at 64x64)
+SAN_CFLAGS="-std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+for cpu in generic native; do
+  t0=$SECONDS
+  filt=
+  [ "$cpu" = native ] && filt="light_ resnet18"
+  run_step "$WORK/models-asan-$cpu.log" "model tests" \
+    env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    python3 "$SRC/tests/models/run_models.py" --kiln "$KILN" --work "$WORK/models-asan-$cpu" -j 2 --opt=-O1 \
+    --cflags="$SAN_CFLAGS" --kiln-args="--cpu=$cpu" $filt
+  echo "robust: generated code under ASan+UBSan, --cpu=$cpu${filt:+ (models matching: $filt)}: $((SECONDS - t0)) s"
+done
+
+t0=$SECONDS
+run_step "$WORK/robust.log" "robust tests" \
+  python3 "$HERE/robust.py" --kiln "$KILN" ${ASAN_KILN:+--asan-kiln "$ASAN_KILN"} --work "$WORK/robust" -j 2 \
+  ${KILN_NODE_CACHE:+--node-cache "$KILN_NODE_CACHE"}
+echo "robust: robust.py: $((SECONDS - t0)) s"
 echo "robust tests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

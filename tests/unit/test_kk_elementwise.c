@@ -65,8 +65,15 @@ Test(kk_unary, activations_f32) {
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         cr_assert_eq(kk_unary_f32(cases[c].op, x, y, 5, cases[c].a, cases[c].b), 0, "op %d", cases[c].op);
         expect_f32(y, cases[c].want, 5, 1e-6f);
-        for (int i = 0; i < 5; i++) /* the scalar form agrees with the array form */
-            cr_expect_eq(kk_act_f32(cases[c].op, x[i], cases[c].a, cases[c].b), y[i], "op %d el %d", cases[c].op, i);
+        /* the scalar form agrees with the array form: bit for bit, or
+         * within a few ulp where the array form is the vector one */
+        float v1;
+        const int vec = kk_act_vec_f32(cases[c].op, x, &v1, 1, cases[c].a, cases[c].b);
+        for (int i = 0; i < 5; i++) {
+            const float s = kk_act_f32(cases[c].op, x[i], cases[c].a, cases[c].b);
+            if (vec) cr_expect(s == y[i] || fabsf(s - y[i]) <= 2e-6f * fabsf(y[i]), "op %d el %d", cases[c].op, i);
+            else cr_expect_eq(s, y[i], "op %d el %d", cases[c].op, i);
+        }
     }
 }
 
@@ -452,4 +459,105 @@ Test(kk_binary, pow_mixed_types) {
     kk_pow_i64(KK_U8, xl, eu, yl, 1, (const int64_t[]){5}, (const int64_t[]){5}, (const int64_t[]){1});
     cr_expect(yl[0] == 9 && yl[1] == 1 && yl[3] == 4);
     cr_expect_eq(kk_pow_f32(KK_BOOL, x, eu, y, 1, d, d, d), -1);
+}
+
+/* ------------------------------------------------- vector float32 forms */
+
+/* Each op with a vector form against the scalar formulas (libm) over a
+ * sweep of magnitudes, on lengths that leave every tail size: within 1e-6
+ * relative (or 1e-7 absolute near 0; Gelu's and the tanh Gelu's far
+ * negative tail, where the scalar formulas themselves cancel, compare
+ * absolutely). In place gives the same bits as out of place, and an
+ * element's result does not depend on where it sits in the array. */
+Test(kk_unary, vector_forms_match_scalar) {
+    static const struct { int op; float a, b; } ops[] = {
+        {KK_UN_RELU, 0, 0}, {KK_UN_LEAKY_RELU, 0.1f, 0}, {KK_UN_HARD_SIGMOID, 0.2f, 0.5f},
+        {KK_UN_HARD_SWISH, 1.0f / 6, 0.5f}, {KK_UN_CLIP, -1.5f, 2.0f}, {KK_UN_NEG, 0, 0}, {KK_UN_ABS, 0, 0},
+        {KK_UN_RECIPROCAL, 0, 0}, {KK_UN_SOFTSIGN, 0, 0}, {KK_UN_THRESHOLDED_RELU, 0.5f, 0},
+        {KK_UN_SHRINK, 1.0f, 0.5f}, {KK_UN_EXP, 0, 0}, {KK_UN_SIGMOID, 0, 0}, {KK_UN_SILU, 0, 0},
+        {KK_UN_SWISH, 1.7f, 0}, {KK_UN_TANH, 0, 0}, {KK_UN_ELU, 0.9f, 0}, {KK_UN_SELU, 1.6733f, 1.0507f},
+        {KK_UN_CELU, 2.0f, 0}, {KK_UN_GELU_TANH, 0, 0}, {KK_UN_GELU, 0, 0}, {KK_UN_ERF, 0, 0},
+    };
+    enum { N = 4099 };
+    static float x[N], y[N], z[N];
+    for (int i = 0; i < N; i++) {
+        float t = -12.0f + 24.0f * (float)i / (float)(N - 1);
+        x[i] = i % 3 == 0 ? t * 1e-3f : i % 5 == 0 ? t * 7.0f : t;
+    }
+    x[0] = 0.0f;
+    x[1] = -0.0f;
+    x[2] = INFINITY;
+    x[3] = -INFINITY;
+    x[4] = NAN;
+    x[5] = 88.5f;
+    x[6] = -95.0f;
+    for (int k = 0; k < N_OF(ops); k++) {
+        const int op = ops[k].op;
+        cr_assert(kk_act_vec_f32(op, x, y, N, ops[k].a, ops[k].b), "op %d has a vector form", op);
+        int bad = 0;
+        for (int i = 0; i < N && bad < 5; i++) {
+            const float w = kk_act_f32(op, x[i], ops[k].a, ops[k].b);
+            const float err = fabsf(y[i] - w);
+            const int tail = (op == KK_UN_GELU || op == KK_UN_GELU_TANH) && x[i] < -3.0f;
+            const int ok = isnan(w) ? isnan(y[i]) != 0
+                           : isinf(w) ? y[i] == w
+                           : tail     ? err <= 1e-6f
+                                      : err <= 1e-6f * fabsf(w) || err <= 1e-7f;
+            if (!ok) bad++;
+            cr_expect(ok, "op %d x=%.9g: got %.9g, want %.9g", op, (double)x[i], (double)y[i], (double)w);
+        }
+        for (int n = 0; n <= 40; n++) { /* every tail length, shifted start, in place */
+            memcpy(z, x, sizeof z);
+            kk_act_vec_f32(op, z + 3, z + 3, n, ops[k].a, ops[k].b);
+            cr_expect(memcmp(z + 3, y + 3, (size_t)n * sizeof(float)) == 0, "op %d n=%d", op, n);
+            cr_expect(memcmp(z + 3 + n, x + 3 + n, 4 * sizeof(float)) == 0, "op %d n=%d wrote past the end", op, n);
+        }
+    }
+    /* no vector form: 0 and y untouched; kk_act_row_f32 then runs the scalar form */
+    y[0] = 42.0f;
+    cr_expect_eq(kk_act_vec_f32(KK_UN_SOFTPLUS, x, y, 1, 0, 0), 0);
+    cr_expect_eq(kk_act_vec_f32(KK_UN_CELU, x, y, 1, -1.0f, 0), 0);
+    cr_expect_eq(y[0], 42.0f);
+    float r[3] = {-1.0f, 0.0f, 2.0f};
+    kk_act_row_f32(r, 3, KK_UN_SOFTPLUS, 0, 0);
+    cr_expect_float_eq(r[2], kk_act_f32(KK_UN_SOFTPLUS, 2.0f, 0, 0), 1e-7f);
+    kk_act_row_f32(r, 3, 0, 0, 0); /* act 0: unchanged */
+    cr_expect_float_eq(r[2], kk_act_f32(KK_UN_SOFTPLUS, 2.0f, 0, 0), 1e-7f);
+}
+
+/* Known values of the transcendental vector forms, including the far
+ * tails where a naive 1 + erf or 1 - e^-2x loses every digit. */
+Test(kk_unary, vector_forms_tails) {
+    const float x[] = {-10.0f, -5.0f, -1e-5f, 1e-5f, 5.0f, 100.0f, -100.0f};
+    float y[7];
+    kk_act_vec_f32(KK_UN_GELU, x, y, 7, 0, 0);
+    const float gelu[] = {-7.6198530e-23f, -1.4332578e-06f, -4.9999603e-06f, 5.0000399e-06f, 4.9999986f, 100.0f, -0.0f};
+    for (int i = 0; i < 7; i++)
+        cr_expect(fabsf(y[i] - gelu[i]) <= 1e-6f * fabsf(gelu[i]) + 1e-30f, "gelu(%g) = %.9g, want %.9g",
+                  (double)x[i], (double)y[i], (double)gelu[i]);
+    kk_act_vec_f32(KK_UN_TANH, x, y, 7, 0, 0);
+    cr_expect(fabsf(y[2] + 1e-5f) <= 1e-12f, "tanh(-1e-5) = %.9g", (double)y[2]);
+    cr_expect_eq(y[5], 1.0f);
+    cr_expect_eq(y[6], -1.0f);
+    kk_act_vec_f32(KK_UN_EXP, x, y, 7, 0, 0);
+    /* exp(-100) = 3.72e-44: a subnormal, rounded to a multiple of 2^-149 */
+    cr_expect(isinf(y[5]) && fabsf(y[6] - 3.7200760e-44f) <= 1.5e-45f, "exp(100) = %g, exp(-100) = %g",
+              (double)y[5], (double)y[6]);
+    cr_expect(fabsf(y[1] - 6.73794700e-03f) <= 1e-9f);
+    kk_act_vec_f32(KK_UN_ERF, x, y, 7, 0, 0);
+    cr_expect(fabsf(y[3] - 1.12837917e-05f) <= 1e-12f, "erf(1e-5) = %.9g", (double)y[3]);
+    cr_expect_eq(y[0], -1.0f);
+}
+
+/* Pow by a one-element exponent of 2 squares, bit for bit like pow. */
+Test(kk_binary, pow_square) {
+    const float x[] = {-3.0f, 1.1f, 1e20f, 1e-30f, -0.0f, INFINITY, 0.3f};
+    const float two = 2.0f;
+    const int64_t two64 = 2;
+    float y[7];
+    const int64_t d[] = {7}, one[] = {1};
+    cr_assert_eq(kk_pow_f32(KK_F32, x, &two, y, 1, d, d, one), 0);
+    for (int i = 0; i < 7; i++) cr_expect_eq(y[i], (float)pow((double)x[i], 2.0), "x=%g", (double)x[i]);
+    cr_assert_eq(kk_pow_f32(KK_I64, x, &two64, y, 1, d, d, one), 0);
+    for (int i = 0; i < 7; i++) cr_expect_eq(y[i], (float)pow((double)x[i], 2.0), "x=%g", (double)x[i]);
 }

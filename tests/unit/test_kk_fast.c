@@ -145,12 +145,46 @@ Test(kk_fast, conv_pointwise) {
         }
 }
 
+Test(kk_fast, conv_pointwise_inplace) {
+    /* 1x1 with planes of a multiple of 16 floats and K <= 64: full B panels
+     * read in place, the narrower tail packed; groups and batch > 1 */
+    const int64_t sp[][2] = {{4, 8}, {8, 10}, {16, 12}, {2, 8}, {8, 9}};
+    const int64_t cs[] = {1, 7, 16, 64, 66}, ms[] = {3, 8, 13, 40};
+    int i = 0;
+    for (size_t a = 0; a < sizeof sp / sizeof sp[0]; a++)
+        for (size_t b = 0; b < sizeof cs / sizeof cs[0]; b++)
+            for (size_t c = 0; c < sizeof ms / sizeof ms[0]; c++, i++) {
+                const int64_t group = i % 3 == 0 ? 2 : 1;
+                ConvCase cc = {.n = 1 + (i % 4 == 1), .c = cs[b] * group, .m = ms[c] * group, .group = group,
+                               .nsp = 2, .in = {sp[a][0], sp[a][1]}, .k = {1, 1}, .s = {1, 1}, .d = {1, 1},
+                               .bias = i & 1, .res = (i >> 1) & 1,
+                               .act = i % 5 == 0 ? KK_UN_GELU : i % 5 == 1 ? KK_UN_RELU : 0};
+                cr_assert(conv_finish(&cc));
+                conv_check(&cc, "pointwise in place");
+            }
+}
+
 Test(kk_fast, conv_deep_k) {
     /* K = 300 * 9 > KC: several K blocks accumulate before the epilogue */
     ConvCase cc = {.n = 1, .c = 300, .m = 20, .group = 1, .nsp = 2, .in = {6, 11}, .k = {3, 3}, .s = {1, 1},
                    .d = {1, 1}, .p = {1, 1, 1, 1}, .bias = 1, .res = 1, .act = KK_UN_CLIP, .alpha = -0.5f, .beta = 0.5f};
     cr_assert(conv_finish(&cc));
     conv_check(&cc, "deep_k");
+}
+
+Test(kk_fast, conv_streamed_weights) {
+    /* weights over 1 MiB on planes of one column block: B packed whole,
+     * each A panel streamed once over all K blocks (with a narrower last
+     * row panel, a residual and an activation; 7x7 and 5x3 planes) */
+    const int64_t sp[][2] = {{7, 7}, {5, 3}};
+    for (int i = 0; i < 2; i++) {
+        ConvCase cc = {.n = 1, .c = 130, .m = 300 - 3 * i, .group = 1, .nsp = 2, .in = {sp[i][0], sp[i][1]},
+                       .k = {3, 3}, .s = {1, 1}, .d = {1, 1}, .p = {1, 1, 1, 1}, .bias = 1, .res = 1 - i,
+                       .act = i ? KK_UN_GELU : KK_UN_RELU};
+        cr_assert(conv_finish(&cc));
+        cr_assert(cc.m * cc.c * 9 * 4 > 1024 * 1024);
+        conv_check(&cc, "streamed weights");
+    }
 }
 
 Test(kk_fast, conv_random_shapes) {
@@ -198,6 +232,15 @@ Test(kk_fast, conv_large_spatial) {
                   .d = {1, 1}, .p = {3, 3, 3, 3}, .bias = 1, .act = KK_UN_RELU};
     cr_assert(conv_finish(&b));
     conv_check(&b, "7x7/2");
+    /* stride 2 with output rows longer than a panel (a stem on a larger image), and 1-D */
+    ConvCase c = {.n = 1, .c = 3, .m = 10, .group = 1, .nsp = 2, .in = {67, 70}, .k = {7, 7}, .s = {2, 2},
+                  .d = {1, 1}, .p = {3, 3, 2, 3}, .bias = 1, .res = 1, .act = KK_UN_RELU};
+    cr_assert(conv_finish(&c));
+    conv_check(&c, "7x7/2 wide");
+    ConvCase e = {.n = 2, .c = 4, .m = 9, .group = 1, .nsp = 1, .in = {150}, .k = {3}, .s = {2}, .d = {2},
+                  .p = {1, 2}, .bias = 1};
+    cr_assert(conv_finish(&e));
+    conv_check(&e, "1-D /2 wide");
 }
 
 /* ------------------------------------------------------------------- Gemm */
@@ -237,6 +280,14 @@ Test(kk_fast, gemm_shapes) {
             for (size_t c = 0; c < 4; c++, i++)
                 gemm_check(ms[a], ns[b], ks[c], i & 1, (i >> 1) & 1, (i >> 2) & 1, (i % 3) == 0,
                            i % 4 == 0 ? KK_UN_RELU : i % 4 == 1 ? KK_UN_LEAKY_RELU : i % 4 == 2 ? KK_UN_GELU : 0);
+    /* one row (matrix-vector products) with long K, and a classifier shape */
+    gemm_check(1, 1000, 2048, 0, 1, 1, 0, 0);
+    gemm_check(1, 120, 400, 0, 0, 1, 1, KK_UN_RELU);
+    gemm_check(1, 47, 1027, 1, 0, 0, 0, KK_UN_SIGMOID);
+    gemm_check(17, 70, 513, 0, 0, 1, 0, KK_UN_GELU);
+    /* several row chunks of A panels, a tail panel of one row */
+    gemm_check(265, 40, 70, 0, 1, 1, 1, KK_UN_RELU);
+    gemm_check(300, 9, 300, 1, 0, 0, 0, 0);
 }
 
 /* -------------------------------------------------------------- Depthwise */
@@ -339,7 +390,10 @@ Test(kk_fast, pack_layouts) {
     }
     /* scratch: 64-byte multiples, one slot per thread that can get a task */
     cr_assert_eq(kk_fgemm_scratch_bytes(KK_ISA_AVX512, 2, 100, 100, 1000) % 64, 0);
-    cr_assert_eq(kk_fgemm_scratch_bytes(KK_ISA_AVX512, 2, 100, 100, 1000), 2 * 256 * 40 * 4);
+    /* 100 rows: 13 A panels of 256 x 8 and a B panel of 256 x 32 per slot */
+    cr_assert_eq(kk_fgemm_scratch_bytes(KK_ISA_AVX512, 2, 100, 100, 1000), 2 * 256 * (13 * 8 + 32) * 4);
+    /* 1000 rows: A panels of a chunk of 32 */
+    cr_assert_eq(kk_fgemm_scratch_bytes(KK_ISA_AVX512, 1, 1000, 100, 1000), 256 * (32 * 8 + 32) * 4);
     /* one task: one slot of kc = 7 rows of (8 + 32) floats, rounded up to 16 floats */
     cr_assert_eq(kk_fgemm_scratch_bytes(KK_ISA_AVX512, 16, 1, 10, 7), (int64_t)sizeof(float) * 288);
     /* one task, kc = 9, one B panel of 16 and an A panel of 6: 198 -> 208 floats */

@@ -35,6 +35,49 @@ Test(kk_normalize, last_axis_with_stats) {
     cr_assert(isinf(inv[1]));
 }
 
+/* Row-wise scale and bias (the LayerNorm fast path) against the general
+ * strided walk on the same data: scale [1, cols] broadcast over two row
+ * dims by strides versus that same scale expanded per row, rows of every
+ * length 1..37, with and without scale / bias, statistics included. */
+Test(kk_normalize, rowwise_matches_strided) {
+    enum { R = 6, C = 37 };
+    static float x[R * C], sc[C], bi[C], scx[R * C], bix[R * C], y1[R * C], y2[R * C];
+    float m1[R], m2[R], i1[R], i2[R];
+    for (int i = 0; i < R * C; i++) x[i] = (float)sin(0.37 * i) * 3.0f + (float)(i % 7);
+    for (int c = 1; c <= C; c++) {
+        for (int j = 0; j < c; j++) {
+            sc[j] = 0.5f + 0.01f * (float)j;
+            bi[j] = -0.2f + 0.03f * (float)j;
+        }
+        for (int i = 0; i < R * c; i++) {
+            scx[i] = sc[i % c];
+            bix[i] = bi[i % c];
+        }
+        /* [2, 3, c] with axis 2: scale strided (0, 0, 1) = row-wise */
+        const int64_t dims[3] = {2, 3, c}, rw[3] = {0, 0, 1}, full[3] = {3 * c, c, 1};
+        for (int v = 0; v < 4; v++) {
+            const float *s1 = v & 1 ? sc : NULL, *b1 = v & 2 ? bi : NULL;
+            const float *s2 = v & 1 ? scx : NULL, *b2 = v & 2 ? bix : NULL;
+            cr_assert_eq(kk_normalize(KK_F32, KK_F32, x, y1, s1, b1, m1, i1, 3, 2, dims, rw, rw, 1e-5f), 0);
+            /* per-element strides over the row dims: not row-wise, the general walk */
+            cr_assert_eq(kk_normalize(KK_F32, KK_F32, x, y2, s2, b2, m2, i2, 3, 2, dims, full, full, 1e-5f), 0);
+            for (int i = 0; i < R * c; i++)
+                cr_expect(fabsf(y1[i] - y2[i]) <= 2e-6f * (1.0f + fabsf(y2[i])), "c=%d v=%d i=%d: %.9g vs %.9g", c,
+                          v, i, (double)y1[i], (double)y2[i]);
+            for (int r = 0; r < R; r++) {
+                cr_expect(fabsf(m1[r] - m2[r]) <= 1e-6f * (1.0f + fabsf(m2[r])), "mean c=%d r=%d", c, r);
+                cr_expect(fabsf(i1[r] - i2[r]) <= 1e-5f * fabsf(i2[r]), "invstd c=%d r=%d", c, r);
+            }
+        }
+    }
+    /* in place */
+    memcpy(y1, x, sizeof y1);
+    const int64_t d2[2] = {R, C}, s2d[2] = {0, 1};
+    cr_assert_eq(kk_normalize(KK_F32, KK_F32, y1, y1, sc, bi, NULL, NULL, 2, 1, d2, s2d, s2d, 1e-5f), 0);
+    cr_assert_eq(kk_normalize(KK_F32, KK_F32, x, y2, sc, bi, NULL, NULL, 2, 1, d2, s2d, s2d, 1e-5f), 0);
+    cr_expect(memcmp(y1, y2, sizeof y1) == 0);
+}
+
 Test(kk_normalize, no_scale_no_bias_f64_and_epsilon) {
     const double x[3] = {0, 3, 6};
     const int64_t dims[1] = {3}, str[1] = {0};

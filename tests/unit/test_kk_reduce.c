@@ -518,3 +518,32 @@ Test(reduce_ops, argmax_shape_and_emit) {
     cr_assert(strstr(f.d.text, "size 0"), "%s", f.d.text);
     fx_free(&f);
 }
+
+/* float32 Softmax over contiguous rows (the vector-exp path) against the
+ * same rows in double (within a few ulp plus the rounding of x - max), rows of 1..70 elements (every vector tail), in
+ * place too; extreme logits stay finite. */
+Test(kk_softmax, f32_rows_vector_exp) {
+    enum { R = 3, N = 70 };
+    static float x[R * N], y[R * N];
+    static double xd[R * N], yd[R * N];
+    for (int n = 1; n <= N; n++) {
+        for (int i = 0; i < R * n; i++) {
+            x[i] = (float)(sin(1.3 * i) * 12.0) + (i == 5 ? 80.0f : 0.0f);
+            xd[i] = (double)x[i];
+        }
+        cr_assert_eq(kk_softmax(KK_F32, 0, x, y, R, n, 1), 0);
+        cr_assert_eq(kk_softmax(KK_F64, 0, xd, yd, R, n, 1), 0);
+        for (int r = 0; r < R; r++) {
+            double m = -INFINITY;
+            for (int k = 0; k < n; k++) m = fmax(m, xd[r * n + k]);
+            for (int k = 0; k < n; k++) {
+                /* x - max rounds to float: an error of 1 ulp of |x - max| in the exponent */
+                const int i = r * n + k;
+                const double tol = (2e-7 + 1.2e-7 * fabs(xd[i] - m)) * yd[i] + 1e-30;
+                cr_expect(fabs((double)y[i] - yd[i]) <= tol, "n=%d i=%d: %.9g vs %.9g", n, i, (double)y[i], yd[i]);
+            }
+        }
+        cr_assert_eq(kk_softmax(KK_F32, 0, x, x, R, n, 1), 0);
+        cr_expect(memcmp(x, y, (size_t)(R * n) * sizeof(float)) == 0, "in place, n=%d", n);
+    }
+}

@@ -152,6 +152,12 @@ static void emit_header(Emitter *e, Graph *g) {
     emit(e, "int %s_run(const %s_ctx *ctx, const void *const inputs[], void *const outputs[]);\n", P, P);
     emit(e, "const char *%s_strerror(int status);\n\n", P);
     cg_threads_header(e, g);
+    if (g->ftz)
+        emit(e, "/* Compiled with --ftz: %s_run computes with denormals flushed to zero (x86 with SSE2:\n"
+                " * it sets MXCSR's FTZ and DAZ bits after checking its arguments, the thread pool's\n"
+                " * workers take the caller's MXCSR with each job, and the caller's MXCSR is restored\n"
+                " * before %s_run returns). Elsewhere the flag has no effect: IEEE denormals. */\n"
+                "#define %s_FTZ 1\n\n", P, P, P);
     emit(e, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }
 
@@ -165,7 +171,8 @@ static const char *const kernel_files[KKF_COUNT_][2] = {
     [KKF_NORM] = {"kk_norm.h", "ref/norm.c"},          [KKF_INDEX] = {"kk_index.h", "ref/index.c"},
     [KKF_DETECT] = {"kk_detect.h", "ref/detect.c"},    [KKF_LOGIC] = {"kk_logic.h", "ref/logic.c"},
     [KKF_FAST] = {"fast/kk_fast.h", "fast/fast.c"},    [KKF_FAST_X86] = {"fast/kk_fast_x86.h", "fast/fast_x86.c"},
-    [KKF_POOL] = {"fast/kk_pool.h", "fast/pool.c"},
+    [KKF_POOL] = {"fast/kk_pool.h", "fast/pool.c"},    [KKF_WINO] = {"fast/kk_wino.h", "fast/wino.c"},
+    [KKF_DECONV] = {"fast/kk_deconv.h", "fast/deconv.c"}, [KKF_DW_X86] = {"fast/kk_dw_x86.h", "fast/dw_x86.c"},
 };
 
 /* Paste one embedded kernel file, dropping its #include "kk..." lines (the
@@ -198,8 +205,11 @@ static const unsigned kernel_deps[KKF_COUNT_] = {
     [KKF_INDEX] = 1u << KKF_SHAPE,
     [KKF_LOGIC] = 1u << KKF_BINARY,   /* the broadcast iterator */
     [KKF_FAST] = 1u << KKF_UNARY,     /* kk_act in epilogues */
-    [KKF_FAST_X86] = 1u << KKF_FAST,
+    [KKF_FAST_X86] = 1u << KKF_FAST | 1u << KKF_DW_X86, /* kk_fisa_x86 names the depthwise planes */
     [KKF_POOL] = 1u << KKF_FAST,      /* kk_par */
+    [KKF_WINO] = 1u << KKF_FAST,      /* kk_fisa micro-kernels, kk_par */
+    [KKF_DECONV] = 1u << KKF_FAST,    /* packed SGEMM */
+    [KKF_DW_X86] = 1u << KKF_FAST,    /* kk_fdw_f32 plans */
 };
 
 /* kk.h, then the header and source of each family the nodes use: only
@@ -338,8 +348,15 @@ static void emit_profiler(Emitter *e, Graph *g) {
     emit(e, "#else\n#define KILN_PROF(S, CALL) CALL\n#endif\n\n");
 }
 
+/* --ftz: x86 (SSE2) sets MXCSR FTZ|DAZ for the run, the caller's mode
+ * restored on the way out; a no-op on other targets (see NAME.h). */
+static void emit_ftz_includes(Emitter *e, const Graph *g) {
+    if (g->ftz) emit(e, "#if defined(__SSE2__)\n#include <pmmintrin.h>\n#include <xmmintrin.h>\n#endif\n\n");
+}
+
 static void emit_api(Emitter *e, Graph *g) {
     const char *P = g->name;
+    emit_ftz_includes(e, g);
     emit_profiler(e, g);
     emit_info_table(e, P, "input", g->inputs, g->ninputs);
     emit_info_table(e, P, "output", g->outputs, g->noutputs);
@@ -371,6 +388,9 @@ static void emit_api(Emitter *e, Graph *g) {
     emit(e, "if (!outputs) return %s_ERR_NULL;\n", P);
     emit(e, "for (int i = 0; i < %s_NUM_OUTPUTS + %s_NUM_COUNTS; i++)\n    if (!outputs[i]) return %s_ERR_NULL;\n", P, P, P);
     emit(e, "const unsigned char *w = ctx->weights;\nunsigned char *a = ctx->arena;\n(void)w;\n(void)a;\n");
+    if (g->ftz)
+        emit(e, "#if defined(__SSE2__)\nconst unsigned int mxcsr = _mm_getcsr(); /* --ftz: restored below */\n"
+                "_mm_setcsr(mxcsr | _MM_FLUSH_ZERO_ON | _MM_DENORMALS_ZERO_ON);\n#endif\n");
     emit(e, "#ifdef KILN_PROFILE\n%s_prof_runs++;\n#endif\n", P);
     for (int s = 0; s < g->nnodes; s++)
         if (!g->nodes[s]->elided) emit(e, "KILN_PROF(%d, %s_node%d(w, a, inputs, outputs, ctx->pool));\n", s, P, s);
@@ -382,6 +402,8 @@ static void emit_api(Emitter *e, Graph *g) {
         else if (v->kind == VK_INPUT)
             emit(e, "memcpy(outputs[%d], inputs[%d], %lld);\n", k, v->input_index, (long long)value_bytes(v));
     }
+    if (g->ftz) /* the caller's control bits back; exception flags raised by the run stay raised */
+        emit(e, "#if defined(__SSE2__)\n_mm_setcsr(mxcsr | (_mm_getcsr() & 0x3Fu));\n#endif\n");
     emit(e, "return %s_OK;\n", P);
     e->indent--;
     emit(e, "}\n\n");

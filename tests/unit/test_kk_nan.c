@@ -1,0 +1,169 @@
+/*
+ * test_kk_nan.c - MaxPool and GlobalMaxPool on NaN inputs: the reference
+ * kernel drops NaN from a MaxPool window (as ONNX's reference MaxPool and
+ * C's fmax: NaN only when the whole window is NaN) and GlobalMaxPool
+ * propagates it (as ONNX's reference GlobalMaxPool and ReduceMax); the
+ * fast MaxPool (every panel geometry, 1 and 2 threads) gives the same bits
+ * as the reference one on inputs full of NaN, +-inf and signed zeros.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fast/kk_fast.h"
+#include "fast/kk_fast_x86.h"
+#include "fast/kk_pool.h"
+#include "kk.h"
+
+static uint64_t nan_rng = 0x9e3779b97f4a7c15ull;
+static uint32_t nan_rnd(void) {
+    nan_rng ^= nan_rng << 13;
+    nan_rng ^= nan_rng >> 7;
+    nan_rng ^= nan_rng << 17;
+    return (uint32_t)(nan_rng >> 11);
+}
+static int64_t nan_rint(int64_t lo, int64_t hi) { return lo + (int64_t)(nan_rnd() % (uint32_t)(hi - lo + 1)); }
+
+/* NaN with probability nan_pct %, else a special value or a small number. */
+static float nan_value(int nan_pct) {
+    if ((int)(nan_rnd() % 100) < nan_pct) return NAN;
+    switch (nan_rnd() % 8) {
+    case 0: return INFINITY;
+    case 1: return -INFINITY;
+    case 2: return 0.0f;
+    case 3: return -0.0f;
+    default: return (float)(nan_rnd() % 2001) / 1000.0f - 1.0f;
+    }
+}
+
+static void maxpool_ref(const float *x, float *y, int64_t nc, const int64_t *in, const int64_t *k,
+                        const int64_t *out, const int64_t *s, const int64_t *d, const int64_t *pads) {
+    kk_maxpool_f32(x, y, NULL, nc, 2, in, k, out, s, d, pads, 0);
+}
+
+Test(kk_nan, maxpool_reference_values) {
+    /* one 4x4 plane, 2x2 windows, stride 2 */
+    const float x[16] = {NAN, 1.0f, NAN, NAN,     /* window 0: NaN first, then 1, NaN, 3 */
+                         NAN, 3.0f, NAN, NAN,     /* window 1: all NaN */
+                         -INFINITY, NAN, NAN, -0.0f,  /* window 2: -inf and NaNs */
+                         NAN, NAN, 0.0f, NAN};        /* window 3: -0 first, then +0: first wins */
+    const int64_t in[2] = {4, 4}, k[2] = {2, 2}, out[2] = {2, 2}, s[2] = {2, 2}, d[2] = {1, 1};
+    const int64_t pads[4] = {0, 0, 0, 0};
+    float y[4];
+    int64_t idx[4];
+    kk_maxpool_f32(x, y, idx, 1, 2, in, k, out, s, d, pads, 0);
+    cr_assert_eq(y[0], 3.0f, "window with a number: NaN skipped, got %g", y[0]);
+    cr_assert(isnan(y[1]), "all-NaN window gives NaN, got %g", y[1]);
+    cr_assert_eq(y[2], -INFINITY, "got %g", y[2]);
+    cr_assert(y[3] == 0.0f && signbit(y[3]), "signed zero: the first of equal values wins, got %g", y[3]);
+    cr_assert_eq(idx[0], 5);
+    cr_assert_eq(idx[1], 2, "all-NaN window: the first element's index, got %lld", (long long)idx[1]);
+    cr_assert_eq(idx[2], 8);
+    cr_assert_eq(idx[3], 11);
+    /* padding never wins and is not a NaN either */
+    const int64_t pin[2] = {1, 2}, pk[2] = {1, 3}, pout[2] = {1, 2}, ps[2] = {1, 1}, ppads[4] = {0, 1, 0, 1};
+    const float px[2] = {NAN, -5.0f};
+    float py[2];
+    kk_maxpool_f32(px, py, NULL, 1, 2, pin, pk, pout, ps, d, ppads, 0);
+    cr_assert_eq(py[0], -5.0f, "got %g", py[0]);
+    cr_assert_eq(py[1], -5.0f, "got %g", py[1]);
+    /* float64 and the integer instantiations follow the same rule */
+    const double xd[4] = {NAN, -2.0, NAN, NAN};
+    double yd[1];
+    const int64_t in1[2] = {2, 2}, k1[2] = {2, 2}, out1[2] = {1, 1};
+    kk_maxpool_f64(xd, yd, NULL, 1, 2, in1, k1, out1, s, d, pads, 0);
+    cr_assert_eq(yd[0], -2.0);
+    const int8_t xi[4] = {-3, 7, -128, 6};
+    int8_t yi[1];
+    kk_maxpool_i8(xi, yi, NULL, 1, 2, in1, k1, out1, s, d, pads, 0);
+    cr_assert_eq(yi[0], 7);
+}
+
+Test(kk_nan, global_maxpool_propagates) {
+    const float x[8] = {1.0f, 2.0f, NAN, 4.0f, -1.0f, INFINITY, -2.0f, 0.0f};
+    float y[2];
+    kk_global_maxpool_f32(x, y, 2, 4);
+    cr_assert(isnan(y[0]), "a NaN anywhere in the plane gives NaN, got %g", y[0]);
+    cr_assert_eq(y[1], INFINITY);
+    const float x2[3] = {NAN, 1.0f, 2.0f};
+    kk_global_maxpool_f32(x2, y, 1, 3);
+    cr_assert(isnan(y[0]), "NaN first, got %g", y[0]);
+    const double xd[3] = {1.0, 5.0, NAN};
+    double yd[1];
+    kk_global_maxpool_f64(xd, yd, 1, 3);
+    cr_assert(isnan(yd[0]), "NaN last, got %g", yd[0]);
+}
+
+static void run_on_threads(int threads, kk_task_fn *fn, void *arg, int64_t ntasks) {
+    if (threads <= 1) {
+        kk_fast_run(NULL, fn, arg, ntasks);
+        return;
+    }
+    kk_pool *pool = malloc(sizeof *pool);
+    cr_assert(kk_pool_start(pool, threads, threads) == 0);
+    kk_fast_run(pool, fn, arg, ntasks);
+    kk_pool_stop(pool);
+    free(pool);
+}
+
+/* Same bits as the reference kernel (NaN payloads aside: any NaN matches a NaN). */
+static int same_floats(const float *a, const float *b, int64_t n, int64_t *where) {
+    for (int64_t i = 0; i < n; i++) {
+        if (isnan(a[i]) && isnan(b[i])) continue;
+        if (memcmp(&a[i], &b[i], sizeof(float)) != 0) {
+            *where = i;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+Test(kk_nan, fast_maxpool_matches_reference) {
+    static const int isas[3] = {KK_ISA_PORTABLE, KK_ISA_AVX2, KK_ISA_AVX512};
+    int ran = 0;
+    for (int it = 0; it < 200; it++) {
+        const int64_t n = nan_rint(1, 2), c = nan_rint(1, 3), in[2] = {nan_rint(1, 19), nan_rint(1, 45)};
+        const int64_t k[2] = {nan_rint(1, 4), nan_rint(1, 4)}, s[2] = {nan_rint(1, 3), nan_rint(1, 3)};
+        const int64_t d[2] = {nan_rint(1, 2), nan_rint(1, 2)};
+        const int nan_pct = (int)nan_rint(0, 4) * 25; /* 0, 25, 50, 75 or 100 % NaN */
+        int64_t pads[4], out[2];
+        int ok = 1;
+        for (int i = 0; i < 2; i++) {
+            pads[i] = nan_rint(0, k[i] - 1);
+            pads[2 + i] = nan_rint(0, k[i] - 1);
+            const int64_t span = in[i] + pads[i] + pads[2 + i] - ((k[i] - 1) * d[i] + 1);
+            if (span < 0) ok = 0;
+            out[i] = span < 0 ? 0 : span / s[i] + 1;
+        }
+        if (!ok || !kk_fmaxpool_windows_ok(in[0], k[0], s[0], d[0], pads[0], out[0]) ||
+            !kk_fmaxpool_windows_ok(in[1], k[1], s[1], d[1], pads[1], out[1]))
+            continue;
+        const int64_t xs = n * c * in[0] * in[1], ys = n * c * out[0] * out[1];
+        float *x = malloc((size_t)xs * sizeof(float)), *want = malloc((size_t)ys * sizeof(float));
+        float *got = malloc((size_t)ys * sizeof(float));
+        for (int64_t i = 0; i < xs; i++) x[i] = nan_value(nan_pct);
+        maxpool_ref(x, want, n * c, in, k, out, s, d, pads);
+        for (int ii = 0; ii < 3; ii++)
+            for (int t = 1; t <= 2; t++) {
+                kk_fdw_f32 p;
+                const kk_fisa isa = isas[ii] == KK_ISA_PORTABLE ? kk_fisa_portable(isas[ii]) : kk_fisa_x86(isas[ii]);
+                memset(got, 0x5a, (size_t)ys * sizeof(float));
+                kk_fmaxpool_init_f32(&p, isa, x, got, n, c, in, k, out, s, d, pads);
+                run_on_threads(t, kk_fmaxpool_task_f32, &p, p.ntasks);
+                int64_t at = -1;
+                cr_assert(same_floats(got, want, ys, &at),
+                          "case %d (%d%% NaN) isa %d threads %d: %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld: "
+                          "[%lld] = %g, reference %g",
+                          it, nan_pct, isas[ii], t, (long long)in[0], (long long)in[1], (long long)k[0],
+                          (long long)k[1], (long long)s[0], (long long)s[1], (long long)d[0], (long long)d[1],
+                          (long long)at, at >= 0 ? got[at] : 0.0f, at >= 0 ? want[at] : 0.0f);
+            }
+        ran++;
+        free(x);
+        free(want);
+        free(got);
+    }
+    cr_assert_gt(ran, 50, "only %d shapes had no all-padding window", ran);
+}
