@@ -13,6 +13,7 @@
  * so which thread runs which task varies, but no task depends on another's
  * result: the output is the same for every thread count. A job of n tasks
  * only involves workers 0..n-1 (kernels size per-worker scratch by that).
+ * Between jobs a worker first spins briefly (KK_POOL_SPIN), then sleeps.
  * On x86 every worker runs a job's tasks under the caller's MXCSR (so a
  * model compiled with --ftz, or a caller that set flush-to-zero itself,
  * gets the same bits for every thread count).
@@ -26,6 +27,11 @@
 #include "kk_fast.h"
 
 #define KK_POOL_MAX 64   /* most threads a pool runs */
+/* Pause steps (tens of microseconds in all) an idle worker watches for the
+ * next job, and the caller for the last worker, before sleeping: a model's
+ * next node usually follows within microseconds, and a condition variable
+ * wake-up costs about as much as a small node. */
+#define KK_POOL_SPIN 2000
 
 struct kk_pool;
 typedef struct kk_pool_slot {
@@ -43,8 +49,9 @@ typedef struct kk_pool {
     int64_t ntasks;
     atomic_llong next;          /* next task to hand out */
     unsigned long gen;          /* job generation, bumped per job */
+    atomic_ulong agen;          /* gen, for a spinning worker to watch without the mutex */
     int open;                   /* the current job still admits workers */
-    int inside;                 /* workers inside the current job */
+    atomic_int inside;          /* workers inside the current job (changed under mu) */
     int stop;
     unsigned int csr;           /* x86: the caller's MXCSR for the current job (FTZ/DAZ, rounding) */
     int started;                /* workers created */

@@ -5,8 +5,11 @@
  * mutex, bumps the generation and wakes the workers; everybody, the caller
  * included, takes tasks from an atomic counter until none are left; the
  * caller then closes the job and waits for the workers inside it only (a
- * worker the OS has not run yet is not waited for). Workers sleep on a
- * condition variable between jobs (no spinning: the machine may be shared).
+ * worker the OS has not run yet is not waited for). Between jobs a worker
+ * watches the generation for KK_POOL_SPIN pause steps, then sleeps on a
+ * condition variable (a short spin only: the machine may be shared); the
+ * caller likewise spins briefly before sleeping until the job's last
+ * worker leaves.
  * On x86 the caller's MXCSR (flush-to-zero, denormals-are-zero, rounding)
  * travels with the job: a worker loads it before taking tasks.
  */
@@ -23,6 +26,13 @@
 #include "kk.h"
 #include "kk_fast.h"
 #include "kk_pool.h"
+
+/* One step of a spin-wait. */
+static void kk_pool_pause(void) {
+#if defined(__SSE2__)
+    _mm_pause();
+#endif
+}
 
 KK_API void kk_pool_share(kk_pool *p, int worker) {
     /* a job of n tasks uses workers 0..n-1 only: kernels size their
@@ -41,6 +51,12 @@ KK_API void *kk_pool_main(void *arg) {
     unsigned long seen = 0;
     pthread_mutex_lock(&p->mu);
     for (;;) {
+        if (p->gen == seen && !p->stop) {
+            pthread_mutex_unlock(&p->mu);
+            for (int i = 0; i < KK_POOL_SPIN && atomic_load_explicit(&p->agen, memory_order_acquire) == seen; i++)
+                kk_pool_pause();
+            pthread_mutex_lock(&p->mu);
+        }
         while (p->gen == seen && !p->stop) pthread_cond_wait(&p->wake, &p->mu);
         if (p->stop) break;
         seen = p->gen;
@@ -73,12 +89,18 @@ KK_API void kk_pool_run(kk_par *par, kk_task_fn *fn, void *arg, int64_t ntasks) 
     atomic_store(&p->next, 0);
     p->open = 1;
     p->gen++;
+    atomic_store_explicit(&p->agen, p->gen, memory_order_release);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     kk_pool_share(p, 0);
     pthread_mutex_lock(&p->mu);
     p->open = 0;
-    while (p->inside > 0) pthread_cond_wait(&p->done, &p->mu);
+    if (atomic_load(&p->inside) > 0) {
+        pthread_mutex_unlock(&p->mu);
+        for (int i = 0; i < KK_POOL_SPIN && atomic_load(&p->inside) > 0; i++) kk_pool_pause();
+        pthread_mutex_lock(&p->mu);
+    }
+    while (atomic_load(&p->inside) > 0) pthread_cond_wait(&p->done, &p->mu);
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -94,6 +116,8 @@ KK_API int kk_pool_start(kk_pool *p, int nthreads, int max_threads) {
     p->par.run = kk_pool_run;
     p->par.nthreads = 1;
     atomic_init(&p->next, 0);
+    atomic_init(&p->agen, 0);
+    atomic_init(&p->inside, 0);
     if (pthread_mutex_init(&p->mu, NULL)) return -1;
     if (pthread_cond_init(&p->wake, NULL)) {
         pthread_mutex_destroy(&p->mu);
