@@ -21,39 +21,9 @@
 #include "fast/kk_fast_x86.h"
 #include "fast/kk_pool.h"
 #include "kk.h"
+#include "fast_test.h"
 
-static const int ISAS[3] = {KK_ISA_PORTABLE, KK_ISA_AVX2, KK_ISA_AVX512};
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-static uint32_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 11);
-}
-static int64_t rint_in(int64_t lo, int64_t hi) { return lo + (int64_t)(rnd() % (uint32_t)(hi - lo + 1)); }
-static float rfloat(void) { return (float)(rnd() % 20001) / 10000.0f - 1.0f; }
-
-static float *rand_buf(int64_t n) {
-    float *p = malloc((size_t)(n ? n : 1) * sizeof(float));
-    for (int64_t i = 0; i < n; i++) p[i] = rfloat();
-    return p;
-}
-
-static kk_fisa get_isa(int isa) { return isa == KK_ISA_PORTABLE ? kk_fisa_portable(isa) : kk_fisa_x86(isa); }
-
-/* Runs fn's tasks on a pool of `threads` (serially for 1). */
-static void run_tasks(int threads, kk_task_fn *fn, void *arg, int64_t ntasks) {
-    if (threads <= 1) {
-        kk_fast_run(NULL, fn, arg, ntasks);
-        return;
-    }
-    kk_pool *pool = malloc(sizeof *pool);
-    cr_assert(kk_pool_start(pool, threads, threads) == 0);
-    kk_fast_run(pool, fn, arg, ntasks);
-    kk_pool_stop(pool);
-    free(pool);
-}
 
 typedef struct DeconvCase {
     int64_t n, c, m, group;

@@ -20,37 +20,8 @@
 #include "fast/kk_fast_x86.h"
 #include "fast/kk_pool.h"
 #include "kk.h"
+#include "fast_test.h"
 
-static const int DW_ISAS[3] = {KK_ISA_PORTABLE, KK_ISA_AVX2, KK_ISA_AVX512};
-
-static uint64_t dw_rng = 0x9E3779B97F4A7C15ull;
-static uint32_t dw_rnd(void) {
-    dw_rng ^= dw_rng << 13;
-    dw_rng ^= dw_rng >> 7;
-    dw_rng ^= dw_rng << 17;
-    return (uint32_t)(dw_rng >> 11);
-}
-static int64_t dw_in(int64_t lo, int64_t hi) { return lo + (int64_t)(dw_rnd() % (uint32_t)(hi - lo + 1)); }
-
-static float *dw_buf(int64_t n) {
-    float *p = malloc((size_t)(n ? n : 1) * sizeof(float));
-    for (int64_t i = 0; i < n; i++) p[i] = (float)(dw_rnd() % 20001) / 10000.0f - 1.0f;
-    return p;
-}
-
-static kk_fisa dw_isa(int isa) { return isa == KK_ISA_PORTABLE ? kk_fisa_portable(isa) : kk_fisa_x86(isa); }
-
-static void dw_run(int threads, kk_task_fn *fn, void *arg, int64_t ntasks) {
-    if (threads <= 1) {
-        kk_fast_run(NULL, fn, arg, ntasks);
-        return;
-    }
-    kk_pool *pool = malloc(sizeof *pool);
-    cr_assert(kk_pool_start(pool, threads, threads) == 0);
-    kk_fast_run(pool, fn, arg, ntasks);
-    kk_pool_stop(pool);
-    free(pool);
-}
 
 /* ------------------------------------------------------------- depthwise */
 
@@ -73,27 +44,27 @@ static int dw_finish(DwCase *t) {
 static void dw_check(const DwCase *t, const char *label) {
     const int64_t xs = t->n * t->c * t->in[0] * t->in[1], ys = t->n * t->c * t->out[0] * t->out[1];
     const int64_t ks = t->k[0] * t->k[1];
-    float *x = dw_buf(xs), *w = dw_buf(t->c * ks), *b = t->bias ? dw_buf(t->c) : NULL;
-    float *r = t->res ? dw_buf(ys) : NULL;
+    float *x = rand_buf(xs), *w = rand_buf(t->c * ks), *b = t->bias ? rand_buf(t->c) : NULL;
+    float *r = t->res ? rand_buf(ys) : NULL;
     float *want = malloc((size_t)ys * sizeof(float)), *got = malloc((size_t)ys * sizeof(float));
     float *got3 = malloc((size_t)ys * sizeof(float));
     kk_conv_f32(x, w, b, want, t->n, t->c, t->c, t->c, 2, t->in, t->k, t->out, t->s, t->d, t->p);
     if (r || t->act) kk_epilogue_f32(want, r, ys, t->act, t->alpha, t->beta);
     for (int ii = 0; ii < 3; ii++) {
         kk_fdw_f32 p;
-        kk_fdw_init_f32(&p, dw_isa(DW_ISAS[ii]), x, w, b, r, got, t->n, t->c, t->in, t->k, t->out, t->s, t->d, t->p,
+        kk_fdw_init_f32(&p, get_isa(ISAS[ii]), x, w, b, r, got, t->n, t->c, t->in, t->k, t->out, t->s, t->d, t->p,
                         t->act, t->alpha, t->beta);
-        dw_run(1, kk_fdw_task_f32, &p, p.ntasks);
+        run_tasks(1, kk_fdw_task_f32, &p, p.ntasks);
         p.y = got3;
-        dw_run(3, kk_fdw_task_f32, &p, p.ntasks);
+        run_tasks(3, kk_fdw_task_f32, &p, p.ntasks);
         for (int64_t i = 0; i < ys; i++) {
             const double e = fabs((double)got[i] - (double)want[i]);
             if (!(e <= 2e-6 * (3.0 + (double)ks) + 2e-6 * fabs((double)want[i])))
-                cr_assert_fail("%s isa %d: [%lld] = %.8g, expected %.8g", label, DW_ISAS[ii], (long long)i, got[i],
+                cr_assert_fail("%s isa %d: [%lld] = %.8g, expected %.8g", label, ISAS[ii], (long long)i, got[i],
                                want[i]);
         }
         cr_assert(memcmp(got, got3, (size_t)ys * sizeof(float)) == 0, "%s isa %d: 3 threads differ from 1", label,
-                  DW_ISAS[ii]);
+                  ISAS[ii]);
     }
     free(x); free(w); free(b); free(r); free(want); free(got); free(got3);
 }
@@ -143,15 +114,15 @@ Test(kk_dw, blocked_filters) {
 Test(kk_dw, random_geometry) {
     for (int it = 0; it < 160; it++) {
         DwCase t = {0};
-        t.n = dw_in(1, 2);
-        t.c = dw_in(1, 21);
+        t.n = rint_in(1, 2);
+        t.c = rint_in(1, 21);
         for (int a = 0; a < 2; a++) {
-            t.in[a] = dw_in(1, a ? 45 : 20);
-            t.k[a] = dw_in(1, 7);
-            t.s[a] = dw_in(1, 3);
-            t.d[a] = dw_in(1, 2);
-            t.p[a] = dw_in(0, t.k[a]);
-            t.p[2 + a] = dw_in(0, t.k[a]);
+            t.in[a] = rint_in(1, a ? 45 : 20);
+            t.k[a] = rint_in(1, 7);
+            t.s[a] = rint_in(1, 3);
+            t.d[a] = rint_in(1, 2);
+            t.p[a] = rint_in(0, t.k[a]);
+            t.p[2 + a] = rint_in(0, t.k[a]);
         }
         if (it % 3 == 0) { /* square, equal strides: the blocked kernels when 3/5/7 */
             t.k[1] = t.k[0] = 3 + 2 * (it % 3);
@@ -189,17 +160,17 @@ static int AVG_LEVELS[3] = {KK_ISA_PORTABLE, KK_ISA_AVX2, KK_ISA_AVX512};
 
 Test(kk_dw, avgpool) {
     for (int it = 0; it < 220; it++) {
-        const int64_t n = dw_in(1, 2), c = dw_in(1, 7);
+        const int64_t n = rint_in(1, 2), c = rint_in(1, 7);
         int64_t in[2], k[2], s[2], d[2], pd[4], out[2];
         int ok = 1;
         for (int a = 0; a < 2; a++) {
-            in[a] = dw_in(1, a ? 50 : 20);
-            k[a] = dw_in(1, 5);
-            s[a] = dw_in(1, 3);
-            d[a] = it % 4 == 3 ? dw_in(1, 2) : 1;
-            pd[a] = dw_in(0, k[a] - 1);
-            pd[2 + a] = dw_in(0, k[a] - 1);
-            if (it % 7 == 0) pd[2 + a] = dw_in(0, k[a] + 1); /* an end pad beyond the window: all-padding windows */
+            in[a] = rint_in(1, a ? 50 : 20);
+            k[a] = rint_in(1, 5);
+            s[a] = rint_in(1, 3);
+            d[a] = it % 4 == 3 ? rint_in(1, 2) : 1;
+            pd[a] = rint_in(0, k[a] - 1);
+            pd[2 + a] = rint_in(0, k[a] - 1);
+            if (it % 7 == 0) pd[2 + a] = rint_in(0, k[a] + 1); /* an end pad beyond the window: all-padding windows */
             const int64_t span = in[a] + pd[a] + pd[2 + a] - ((k[a] - 1) * d[a] + 1);
             if (span < 0) ok = 0;
             out[a] = span < 0 ? 0 : span / s[a] + 1;
@@ -216,15 +187,15 @@ Test(kk_dw, avgpool) {
         }
         const int cip = (it >> 1) & 1;
         const int64_t xs = n * c * in[0] * in[1], ys = n * c * out[0] * out[1];
-        float *x = dw_buf(xs), *want = malloc((size_t)ys * sizeof(float));
+        float *x = rand_buf(xs), *want = malloc((size_t)ys * sizeof(float));
         float *got = malloc((size_t)ys * sizeof(float)), *got3 = malloc((size_t)ys * sizeof(float));
         kk_avgpool_f32(x, want, n * c, 2, in, k, out, s, d, pd, cip);
         for (int ii = 0; ii < 3; ii++) {
             kk_favg_f32 p;
             kk_favgpool_init_f32(&p, AVG_LEVELS[ii], x, got, n, c, in, k, out, s, d, pd, cip);
-            dw_run(1, kk_favg_task_f32, &p, p.ntasks);
+            run_tasks(1, kk_favg_task_f32, &p, p.ntasks);
             p.y = got3;
-            dw_run(3, kk_favg_task_f32, &p, p.ntasks);
+            run_tasks(3, kk_favg_task_f32, &p, p.ntasks);
             for (int64_t i = 0; i < ys; i++)
                 if (memcmp(&got[i], &want[i], sizeof(float)) != 0)
                     cr_assert_fail("avgpool case %d isa %d: %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld pads "
@@ -243,15 +214,15 @@ Test(kk_dw, global_avgpool) {
     const int64_t planes[] = {1, 2, 7, 15, 16, 17, 49, 63, 64, 65, 196, 3136, 12544};
     for (size_t pi = 0; pi < sizeof planes / sizeof planes[0]; pi++) {
         const int64_t plane = planes[pi], nc = 1 + (int64_t)(pi * 7 % 40);
-        float *x = dw_buf(nc * plane), *want = malloc((size_t)nc * sizeof(float));
+        float *x = rand_buf(nc * plane), *want = malloc((size_t)nc * sizeof(float));
         float *got = malloc((size_t)nc * sizeof(float)), *got3 = malloc((size_t)nc * sizeof(float));
         kk_global_avgpool_f32(x, want, nc, plane);
         for (int ii = 0; ii < 3; ii++) {
             kk_favg_f32 p;
             kk_fgavgpool_init_f32(&p, AVG_LEVELS[ii], x, got, nc, plane);
-            dw_run(1, kk_favg_task_f32, &p, p.ntasks);
+            run_tasks(1, kk_favg_task_f32, &p, p.ntasks);
             p.y = got3;
-            dw_run(3, kk_favg_task_f32, &p, p.ntasks);
+            run_tasks(3, kk_favg_task_f32, &p, p.ntasks);
             for (int64_t i = 0; i < nc; i++)
                 cr_assert(fabs((double)got[i] - (double)want[i]) <= 1e-6 * (1.0 + sqrt((double)plane)),
                           "gap plane %lld isa %d: [%lld] = %.9g, expected %.9g", (long long)plane, AVG_LEVELS[ii],

@@ -16,25 +16,18 @@
 #include "fast/kk_fast_x86.h"
 #include "fast/kk_pool.h"
 #include "kk.h"
+#include "fast_test.h"
 
-static uint64_t nan_rng = 0x9e3779b97f4a7c15ull;
-static uint32_t nan_rnd(void) {
-    nan_rng ^= nan_rng << 13;
-    nan_rng ^= nan_rng >> 7;
-    nan_rng ^= nan_rng << 17;
-    return (uint32_t)(nan_rng >> 11);
-}
-static int64_t nan_rint(int64_t lo, int64_t hi) { return lo + (int64_t)(nan_rnd() % (uint32_t)(hi - lo + 1)); }
 
 /* NaN with probability nan_pct %, else a special value or a small number. */
 static float nan_value(int nan_pct) {
-    if ((int)(nan_rnd() % 100) < nan_pct) return NAN;
-    switch (nan_rnd() % 8) {
+    if ((int)(rnd() % 100) < nan_pct) return NAN;
+    switch (rnd() % 8) {
     case 0: return INFINITY;
     case 1: return -INFINITY;
     case 2: return 0.0f;
     case 3: return -0.0f;
-    default: return (float)(nan_rnd() % 2001) / 1000.0f - 1.0f;
+    default: return (float)(rnd() % 2001) / 1000.0f - 1.0f;
     }
 }
 
@@ -96,17 +89,6 @@ Test(kk_nan, global_maxpool_propagates) {
     cr_assert(isnan(yd[0]), "NaN last, got %g", yd[0]);
 }
 
-static void run_on_threads(int threads, kk_task_fn *fn, void *arg, int64_t ntasks) {
-    if (threads <= 1) {
-        kk_fast_run(NULL, fn, arg, ntasks);
-        return;
-    }
-    kk_pool *pool = malloc(sizeof *pool);
-    cr_assert(kk_pool_start(pool, threads, threads) == 0);
-    kk_fast_run(pool, fn, arg, ntasks);
-    kk_pool_stop(pool);
-    free(pool);
-}
 
 /* Same bits as the reference kernel (NaN payloads aside: any NaN matches a NaN). */
 static int same_floats(const float *a, const float *b, int64_t n, int64_t *where) {
@@ -124,15 +106,15 @@ Test(kk_nan, fast_maxpool_matches_reference) {
     static const int isas[3] = {KK_ISA_PORTABLE, KK_ISA_AVX2, KK_ISA_AVX512};
     int ran = 0;
     for (int it = 0; it < 200; it++) {
-        const int64_t n = nan_rint(1, 2), c = nan_rint(1, 3), in[2] = {nan_rint(1, 19), nan_rint(1, 45)};
-        const int64_t k[2] = {nan_rint(1, 4), nan_rint(1, 4)}, s[2] = {nan_rint(1, 3), nan_rint(1, 3)};
-        const int64_t d[2] = {nan_rint(1, 2), nan_rint(1, 2)};
-        const int nan_pct = (int)nan_rint(0, 4) * 25; /* 0, 25, 50, 75 or 100 % NaN */
+        const int64_t n = rint_in(1, 2), c = rint_in(1, 3), in[2] = {rint_in(1, 19), rint_in(1, 45)};
+        const int64_t k[2] = {rint_in(1, 4), rint_in(1, 4)}, s[2] = {rint_in(1, 3), rint_in(1, 3)};
+        const int64_t d[2] = {rint_in(1, 2), rint_in(1, 2)};
+        const int nan_pct = (int)rint_in(0, 4) * 25; /* 0, 25, 50, 75 or 100 % NaN */
         int64_t pads[4], out[2];
         int ok = 1;
         for (int i = 0; i < 2; i++) {
-            pads[i] = nan_rint(0, k[i] - 1);
-            pads[2 + i] = nan_rint(0, k[i] - 1);
+            pads[i] = rint_in(0, k[i] - 1);
+            pads[2 + i] = rint_in(0, k[i] - 1);
             const int64_t span = in[i] + pads[i] + pads[2 + i] - ((k[i] - 1) * d[i] + 1);
             if (span < 0) ok = 0;
             out[i] = span < 0 ? 0 : span / s[i] + 1;
@@ -151,7 +133,7 @@ Test(kk_nan, fast_maxpool_matches_reference) {
                 const kk_fisa isa = isas[ii] == KK_ISA_PORTABLE ? kk_fisa_portable(isas[ii]) : kk_fisa_x86(isas[ii]);
                 memset(got, 0x5a, (size_t)ys * sizeof(float));
                 kk_fmaxpool_init_f32(&p, isa, x, got, n, c, in, k, out, s, d, pads);
-                run_on_threads(t, kk_fmaxpool_task_f32, &p, p.ntasks);
+                run_tasks(t, kk_fmaxpool_task_f32, &p, p.ntasks);
                 int64_t at = -1;
                 cr_assert(same_floats(got, want, ys, &at),
                           "case %d (%d%% NaN) isa %d threads %d: %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld: "
