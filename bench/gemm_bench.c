@@ -28,6 +28,7 @@
 #include "kk_fast.h"
 #include "kk_fast_x86.h"
 #include "kk_pool.h"
+#include "kk_wino.h"
 
 static double now(void) {
     struct timespec ts;
@@ -90,14 +91,17 @@ static const Shape shapes[] = {
 };
 
 typedef struct Run {
-    int conv;
+    int conv, wino;
     kk_fconv_f32 cp;
+    kk_fwino_f32 wp;
     kk_fgemm_f32 gp;
     void *par;
 } Run;
 
 static void run_once(Run *r) {
-    if (r->conv) {
+    if (r->wino) {
+        kk_fast_run(r->par, kk_fwino_task_f32, &r->wp, r->wp.ntasks);
+    } else if (r->conv) {
         kk_fast_run(r->par, kk_fconv_pack_task_f32, &r->cp, r->cp.npacks);
         kk_fast_run(r->par, kk_fconv_task_f32, &r->cp, r->cp.ntasks);
     } else {
@@ -109,7 +113,7 @@ int main(int argc, char **argv) {
     int isa = KK_ISA_AVX512, threads = 1;
     double peak = 239.0, ms = 300.0;
     const char *only = NULL;
-    int cold = 0;
+    int cold = 0, wino = 0, res = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--isa=avx2")) isa = KK_ISA_AVX2;
         else if (!strcmp(argv[i], "--isa=portable")) isa = KK_ISA_PORTABLE;
@@ -119,9 +123,11 @@ int main(int argc, char **argv) {
         else if (!strncmp(argv[i], "--ms=", 5)) ms = atof(argv[i] + 5);
         else if (!strncmp(argv[i], "--only=", 7)) only = argv[i] + 7;
         else if (!strcmp(argv[i], "--cold")) cold = 1;
+        else if (!strcmp(argv[i], "--res")) res = 1;
+        else if (!strncmp(argv[i], "--wino=", 7)) wino = atoi(argv[i] + 7);
         else {
             fprintf(stderr, "usage: %s [--isa=avx512|avx2|portable] [--threads=T] [--peak=GFLOPS] [--ms=MS] "
-                            "[--cold] [--only=SUBSTRING]\n", argv[0]);
+                            "[--cold] [--wino=2|4] [--res] [--only=SUBSTRING]\n", argv[0]);
             return 2;
         }
     }
@@ -147,7 +153,7 @@ int main(int argc, char **argv) {
         r.conv = s->conv;
         r.par = par;
         double flops;
-        float *x, *w, *wp, *b, *y, *scratch;
+        float *x, *w, *wp, *b, *y, *scratch, *rs = NULL;
         if (s->conv) {
             const int64_t pad = s->ks / 2, oh = (s->h + 2 * pad - s->ks) / s->s + 1, ow = (s->w + 2 * pad - s->ks) / s->s + 1;
             const int64_t kg = s->c * s->ks * s->ks;
@@ -160,8 +166,29 @@ int main(int argc, char **argv) {
             scratch = randf(kk_fconv_scratch_bytes(isa, threads, 1, 1, s->m, kg, oh * ow) / 4 + 16);
             const int64_t in[2] = {s->h, s->w}, ks[2] = {s->ks, s->ks}, out[2] = {oh, ow}, st[2] = {s->s, s->s};
             const int64_t dl[2] = {1, 1}, pads[4] = {pad, pad, pad, pad};
-            kk_fconv_init_f32(&r.cp, k, x, wp, b, NULL, y, scratch, 1, s->c, s->m, 1, 2, in, ks, out, st, dl, pads,
-                              KK_UN_RELU, 0.0f, 0.0f, threads);
+            rs = res ? randf(s->m * oh * ow) : NULL;
+            if (wino && s->ks == 3 && s->s == 1 && s->m == s->c) { /* residual of the same shape as x */
+                free(wp);
+                wp = randf((wino + 2) * (wino + 2) * s->m * s->c);
+                kk_fwino_weights_f32(w, wp, s->m, s->c, wino, k.mr);
+                free(scratch);
+                scratch = randf(kk_fwino_scratch_bytes(isa, threads, wino, 1, s->c, s->m, oh, ow) / 4 + 16);
+                kk_fwino_init_f32(&r.wp, k, wino, x, wp, b, rs, y, scratch, 1, s->c, s->m, in, out, pads, KK_UN_RELU,
+                                  0.0f, 0.0f, threads);
+                r.wino = 1;
+            } else if (wino) {
+                free(x);
+                free(w);
+                free(wp);
+                free(b);
+                free(y);
+                free(scratch);
+                free(rs);
+                continue;
+            } else {
+                kk_fconv_init_f32(&r.cp, k, x, wp, b, rs, y, scratch, 1, s->c, s->m, 1, 2, in, ks, out, st, dl,
+                                  pads, KK_UN_RELU, 0.0f, 0.0f, threads);
+            }
             flops = 2.0 * (double)s->m * (double)kg * (double)(oh * ow);
         } else {
             const int64_t m = s->m, kd = s->c, n = s->h;
@@ -195,6 +222,7 @@ int main(int argc, char **argv) {
         free(b);
         free(y);
         free(scratch);
+        free(rs);
     }
     free(sweep);
     if (par) kk_pool_stop(&pool);

@@ -43,10 +43,12 @@ typedef float kk_wv;
 #define KK_WST(p, v) ((p)[j_] = (v))
 #define KK_WRELU(v) ((v) < 0.0f ? 0.0f : (v))
 #endif
-/* Stores v + bias at p, then Relu when relu. */
+/* Stores v + bias (+ the residual rs holds at p's offset from o when r is
+ * not NULL) at p, then Relu when relu. */
 #define KK_WSTF(p, v)                                                                                    \
     do {                                                                                                 \
         kk_wv f_ = (v) + bias;                                                                           \
+        if (rs) f_ += KK_WLD(rs + ((p) - o));                                                            \
         if (relu) f_ = KK_WRELU(f_);                                                                     \
         KK_WST(p, f_);                                                                                   \
     } while (0)
@@ -132,8 +134,9 @@ KK_API void kk_fwino_weights_f32(const float *w, float *dst, int64_t m, int64_t 
         }                                                                                                \
     }
 
-/* A^T Y A + bias (then Relu when relu) of KK_WVW tiles: point xi of the
- * tiles at y + xi * ys; output (k, l) to o + (k * m + l) * os. */
+/* A^T Y A + bias (+ residual rs, NULL or laid out like o; then Relu when
+ * relu) of KK_WVW tiles: point xi of the tiles at y + xi * ys; output
+ * (k, l) to o + (k * m + l) * os. */
 #define KK_WINO_OUT4_BODY                                                                                \
     for (int j_ = 0; j_ < KK_WJN; j_++) {                                                                \
         kk_wv t[24];                                                                                     \
@@ -176,24 +179,24 @@ KK_API void kk_fwino_weights_f32(const float *w, float *dst, int64_t m, int64_t 
     }
 
 typedef void kk_wino_in_fn(const float *d, int64_t ds, float *v, int64_t vs);
-typedef void kk_wino_out_fn(const float *y, int64_t ys, float *o, int64_t os, float bias, int relu);
+typedef void kk_wino_out_fn(const float *y, int64_t ys, float *o, int64_t os, float bias, const float *rs, int relu);
 
 static void kk_wino_in4_c(const float *d, int64_t ds, float *v, int64_t vs) { KK_WINO_IN4_BODY }
 static void kk_wino_in2_c(const float *d, int64_t ds, float *v, int64_t vs) { KK_WINO_IN2_BODY }
-static void kk_wino_out4_c(const float *y, int64_t ys, float *o, int64_t os, float bias, int relu) { KK_WINO_OUT4_BODY }
-static void kk_wino_out2_c(const float *y, int64_t ys, float *o, int64_t os, float bias, int relu) { KK_WINO_OUT2_BODY }
+static void kk_wino_out4_c(const float *y, int64_t ys, float *o, int64_t os, float bias, const float *rs, int relu) { KK_WINO_OUT4_BODY }
+static void kk_wino_out2_c(const float *y, int64_t ys, float *o, int64_t os, float bias, const float *rs, int relu) { KK_WINO_OUT2_BODY }
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define KK_WX512 __attribute__((target("avx512f,avx2,fma")))
 #define KK_WX256 __attribute__((target("avx2,fma")))
 KK_WX512 static void kk_wino_in4_avx512(const float *d, int64_t ds, float *v, int64_t vs) { KK_WINO_IN4_BODY }
 KK_WX512 static void kk_wino_in2_avx512(const float *d, int64_t ds, float *v, int64_t vs) { KK_WINO_IN2_BODY }
-KK_WX512 static void kk_wino_out4_avx512(const float *y, int64_t ys, float *o, int64_t os, float bias, int relu) { KK_WINO_OUT4_BODY }
-KK_WX512 static void kk_wino_out2_avx512(const float *y, int64_t ys, float *o, int64_t os, float bias, int relu) { KK_WINO_OUT2_BODY }
+KK_WX512 static void kk_wino_out4_avx512(const float *y, int64_t ys, float *o, int64_t os, float bias, const float *rs, int relu) { KK_WINO_OUT4_BODY }
+KK_WX512 static void kk_wino_out2_avx512(const float *y, int64_t ys, float *o, int64_t os, float bias, const float *rs, int relu) { KK_WINO_OUT2_BODY }
 KK_WX256 static void kk_wino_in4_avx2(const float *d, int64_t ds, float *v, int64_t vs) { KK_WINO_IN4_BODY }
 KK_WX256 static void kk_wino_in2_avx2(const float *d, int64_t ds, float *v, int64_t vs) { KK_WINO_IN2_BODY }
-KK_WX256 static void kk_wino_out4_avx2(const float *y, int64_t ys, float *o, int64_t os, float bias, int relu) { KK_WINO_OUT4_BODY }
-KK_WX256 static void kk_wino_out2_avx2(const float *y, int64_t ys, float *o, int64_t os, float bias, int relu) { KK_WINO_OUT2_BODY }
+KK_WX256 static void kk_wino_out4_avx2(const float *y, int64_t ys, float *o, int64_t os, float bias, const float *rs, int relu) { KK_WINO_OUT4_BODY }
+KK_WX256 static void kk_wino_out2_avx2(const float *y, int64_t ys, float *o, int64_t os, float bias, const float *rs, int relu) { KK_WINO_OUT2_BODY }
 
 /* The best transform code for panel geometry isa on the running CPU. */
 static int kk_wino_xf(int isa) {
@@ -347,33 +350,44 @@ static void kk_wino_input(const kk_fwino_f32 *p, int64_t j0, int64_t nt, float *
 }
 
 /* Output rows [m0, m0 + rows) of tiles [j0, j0 + nt) from Y (point xi of
- * row i at y + (xi * ystride + i) * NR), with the epilogue: bias and Relu
- * in the transform when there is no residual, else residual and
- * activation per element. */
+ * row i at y + (xi * ystride + i) * NR), with the epilogue in the vector
+ * transform: bias, the residual (gathered into the transform's layout
+ * first), Relu; any other activation on the transformed block before it
+ * is scattered to the output. */
 static void kk_wino_output(const kk_fwino_f32 *p, const float *y, int64_t ystride, int64_t m0, int64_t rows,
                            int64_t j0, int64_t nt) {
     const int64_t NR = p->k.nr, tm = p->tm, oh = p->oh, ow = p->ow, osz = oh * ow;
     kk_wino_out_fn *fn = kk_wino_out(p->xf, p->tm);
-    const int simple = !p->res && (p->act == 0 || p->act == KK_UN_RELU);
-    int64_t base[KK_WMAXNR], oy0[KK_WMAXNR], ox0[KK_WMAXNR];
-    float o[16 * KK_WMAXNR];
+    const int relu = p->act == KK_UN_RELU, other = p->act && !relu;
+    int64_t base[KK_WMAXNR], oy0[KK_WMAXNR], ox0[KK_WMAXNR], kh[KK_WMAXNR], kw[KK_WMAXNR];
+    float o[16 * KK_WMAXNR], rb[16 * KK_WMAXNR];
     for (int64_t j = 0; j < nt; j++) {
         int64_t img;
         kk_wino_tile(p, j0 + j, &img, &oy0[j], &ox0[j]);
-        base[j] = img * p->m * osz;
+        base[j] = img * p->m * osz + oy0[j] * ow + ox0[j];
+        kh[j] = oh - oy0[j] < tm ? oh - oy0[j] : tm;
+        kw[j] = ow - ox0[j] < tm ? ow - ox0[j] : tm;
     }
+    if (p->res) /* the edge tiles' missing outputs and the columns past nt read zeros */
+        for (int64_t q = 0; q < tm * tm * NR; q++) rb[q] = 0.0f;
     for (int64_t i = 0; i < rows; i++) {
         const int64_t mo = m0 + i;
         const float bias = p->b ? p->b[mo] : 0.0f;
+        if (p->res)
+            for (int64_t j = 0; j < nt; j++) {
+                const float *rp = p->res + base[j] + mo * osz;
+                float *dp = rb + j;
+                for (int64_t a = 0; a < kh[j]; a++, rp += ow, dp += tm * NR)
+                    for (int64_t b = 0; b < kw[j]; b++) dp[b * NR] = rp[b];
+            }
         for (int64_t jc = 0; jc < nt; jc += KK_WVW)
-            fn(y + i * NR + jc, ystride * NR, o + jc, NR, bias, simple && p->act == KK_UN_RELU);
+            fn(y + i * NR + jc, ystride * NR, o + jc, NR, bias, p->res ? rb + jc : NULL, relu);
+        if (other) kk_act_row_f32(o, tm * tm * NR, p->act, p->alpha, p->beta);
         for (int64_t j = 0; j < nt; j++) {
-            const int64_t off = base[j] + mo * osz;
-            float *yp = p->y + off + oy0[j] * ow + ox0[j];
+            float *yp = p->y + base[j] + mo * osz;
             const float *op = o + j;
-            const int64_t kh = oh - oy0[j] < tm ? oh - oy0[j] : tm, kw = ow - ox0[j] < tm ? ow - ox0[j] : tm;
-            if (simple && kw == 4 && tm == 4) {
-                for (int64_t a = 0; a < kh; a++, yp += ow, op += 4 * NR) {
+            if (kw[j] == 4) {
+                for (int64_t a = 0; a < kh[j]; a++, yp += ow, op += 4 * NR) {
                     yp[0] = op[0];
                     yp[1] = op[NR];
                     yp[2] = op[2 * NR];
@@ -381,21 +395,8 @@ static void kk_wino_output(const kk_fwino_f32 *p, const float *y, int64_t ystrid
                 }
                 continue;
             }
-            if (simple) {
-                for (int64_t a = 0; a < kh; a++, yp += ow, op += tm * NR)
-                    for (int64_t b = 0; b < kw; b++) yp[b] = op[b * NR];
-                continue;
-            }
-            const float *rp = p->res ? p->res + off + oy0[j] * ow + ox0[j] : NULL;
-            for (int64_t a = 0; a < kh; a++, yp += ow, op += tm * NR) {
-                for (int64_t b = 0; b < kw; b++) {
-                    float val = op[b * NR];
-                    if (rp) val += rp[a * ow + b];
-                    if (p->act == KK_UN_RELU) val = val < 0.0f ? 0.0f : val;
-                    else if (p->act) val = kk_act_f32(p->act, val, p->alpha, p->beta);
-                    yp[b] = val;
-                }
-            }
+            for (int64_t a = 0; a < kh[j]; a++, yp += ow, op += tm * NR)
+                for (int64_t b = 0; b < kw[j]; b++) yp[b] = op[b * NR];
         }
     }
 }

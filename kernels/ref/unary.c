@@ -271,11 +271,19 @@
         } \
         return;
 
-KK_VDEF(kk_v4, 4, )
+/* gcc contracts a * b + c into one FMA only under -ffp-contract=fast, which
+ * -std=c11 turns off; the polynomials here are written for FMAs (clang
+ * contracts within an expression by default). */
+#if defined(__clang__)
+#define KK_VFC
+#else
+#define KK_VFC __attribute__((optimize("fp-contract=fast")))
+#endif
+KK_VDEF(kk_v4, 4, KK_VFC)
 #if defined(__x86_64__)
 #define KK_VEC_X86 1
-KK_VDEF(kk_v8, 8, __attribute__((target("avx2,fma"))))
-KK_VDEF(kk_v16, 16, __attribute__((target("avx512f"))))
+KK_VDEF(kk_v8, 8, __attribute__((target("avx2,fma"))) KK_VFC)
+KK_VDEF(kk_v16, 16, __attribute__((target("avx512f"))) KK_VFC)
 #endif
 #endif /* vector extensions */
 
