@@ -212,6 +212,11 @@ int conv_parse(Graph *g, Node *n, Diag *d) {
         a->beta = attr_float(g, n, "beta", 1.0, d, &err);
         a->trans_a = attr_flag(g, n, "transA", d, &err);
         a->trans_b = attr_flag(g, n, "transB", d, &err);
+        a->flat = attr_flag(g, n, "kiln_flat", d, &err);
+        if (a->flat && a->trans_a) {
+            diag_error(d, n, "unsupported: kiln_flat with transA=1");
+            err = 1;
+        }
         break;
     case OP_GLOBAL_AVG_POOL:
     case OP_GLOBAL_MAX_POOL:
@@ -377,12 +382,20 @@ static int gemm_c_shape(const Node *n, int64_t m, int64_t nn, int64_t *rows, int
     return 0;
 }
 
-/* A (M, K) after transA, B (K, N) after transB. */
+/* A (M, K) after transA, B (K, N) after transB. kiln_flat (from a MatMul
+ * of any-rank A by a 2-D B, passes/fold_affine.c): A's leading dims are
+ * the rows, its last dim is K. */
 static void gemm_dims(const Node *n, int64_t *m, int64_t *k, int64_t *k2, int64_t *nn) {
     const ConvAttrs *a = &n->a.conv;
     const Value *av = n->inputs[0], *bv = n->inputs[1];
-    *m = av->dims[a->trans_a ? 1 : 0];
-    *k = av->dims[a->trans_a ? 0 : 1];
+    if (a->flat) {
+        *k = av->dims[av->rank - 1];
+        *m = 1;
+        for (int i = 0; i < av->rank - 1; i++) *m *= av->dims[i];
+    } else {
+        *m = av->dims[a->trans_a ? 1 : 0];
+        *k = av->dims[a->trans_a ? 0 : 1];
+    }
     *k2 = bv->dims[a->trans_b ? 1 : 0];
     *nn = bv->dims[a->trans_b ? 0 : 1];
 }
@@ -392,7 +405,7 @@ static int infer_gemm(Node *n, Diag *d) {
         same_dtype(n, 2, d))
         return -1;
     for (int k = 0; k < 2; k++)
-        if (n->inputs[k]->rank != 2)
+        if (n->inputs[k]->rank != 2 && !(k == 0 && n->a.conv.flat && n->inputs[0]->rank > 2))
             return diag_error(d, n, "input %d ('%s') has rank %d, expected 2", k, n->inputs[k]->name,
                               n->inputs[k]->rank);
     int64_t m, k, k2, nn, rows, cols;
@@ -401,8 +414,13 @@ static int infer_gemm(Node *n, Diag *d) {
         return diag_error(d, n, "inner dimensions differ: A gives K=%lld, B gives K=%lld", (long long)k,
                           (long long)k2);
     if (n->ninputs > 2 && n->inputs[2] && gemm_c_shape(n, m, nn, &rows, &cols, d)) return -1;
-    const int64_t dims[2] = {m, nn};
-    return set_output(n, 0, n->inputs[0]->dtype, 2, dims, d);
+    const Value *av = n->inputs[0];
+    int64_t dims[KILN_MAX_RANK] = {m, nn};
+    if (n->a.conv.flat) {
+        memcpy(dims, av->dims, sizeof(int64_t) * (size_t)av->rank);
+        dims[av->rank - 1] = nn;
+    }
+    return set_output(n, 0, av->dtype, n->a.conv.flat ? av->rank : 2, dims, d);
 }
 
 /* MatMul with numpy broadcasting resolved into the kernel's arguments. */
@@ -495,7 +513,7 @@ static bool gemm_fast_form(const Node *n) {
     const Value *c = n->ninputs > 2 ? n->inputs[2] : NULL;
     if (a->alpha != 1.0) return false;
     if (!c) return true;
-    const int64_t nn = n->outputs[0]->dims[1];
+    const int64_t nn = n->outputs[0]->dims[n->outputs[0]->rank - 1];
     return a->beta == 1.0 && c->rank >= 1 && c->dims[c->rank - 1] == nn && (c->rank == 1 || c->dims[0] == 1);
 }
 

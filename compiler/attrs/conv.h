@@ -37,5 +37,6 @@ typedef struct ConvAttrs {
      * F(wino x wino, 3x3), wino = 2 or 4; W then holds the filter transform
      * (M, C, wino + 2, wino + 2) in kk_fwino_weights_f32's order. 0: none. */
     int wino;
+    int flat;      /* Gemm kiln_flat: A of any rank >= 2, its leading dims flattened into rows */
 } ConvAttrs;
 #endif

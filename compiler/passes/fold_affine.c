@@ -1,7 +1,8 @@
 /*
  * fold_affine.c - folds a per-channel affine map that follows a Conv,
- * ConvTranspose, Gemm or 2-D MatMul (which becomes a Gemm to get a bias)
- * into that node's weights and bias, at compile time:
+ * ConvTranspose, Gemm or MatMul by a constant 2-D B (which becomes a Gemm
+ * to get a bias; kiln_flat when A has rank > 2, its leading dims then being
+ * the rows) into that node's weights and bias, at compile time:
  *   BatchNormalization (inference): s = scale / sqrt(var + eps), t = B - mean*s
  *   Mul by a per-channel constant:  s = c, t = 0
  *   Add of a per-channel constant:  s = 1, t = c
@@ -24,23 +25,23 @@
 /* Output channel count and the output axis channels live on. */
 static bool channels_of(const Node *n, int64_t *m, int *axis) {
     const Value *y = n->outputs[0];
-    if (n->op == OP_CONV || n->op == OP_CONV_TRANSPOSE || n->op == OP_MATMUL) {
+    if (n->op == OP_CONV || n->op == OP_CONV_TRANSPOSE) {
         *m = y->dims[1];
         *axis = 1;
         return true;
     }
-    if (n->op == OP_GEMM) {
-        *m = y->dims[1];
-        *axis = 1;
+    if (n->op == OP_GEMM || n->op == OP_MATMUL) { /* the columns: the last axis */
+        *axis = y->rank - 1;
+        *m = y->dims[*axis];
         return true;
     }
     return false;
 }
 
 static bool foldable_producer(const Node *n) {
-    if (n->op == OP_MATMUL) {   /* A (2-D) x constant B (K x N): folds as a Gemm */
+    if (n->op == OP_MATMUL) {   /* A (rank >= 2) x constant B (K x N): folds as a Gemm (kiln_flat when rank > 2) */
         const Value *a = n->inputs[0], *b = n->inputs[1];
-        if (a->rank != 2 || b->rank != 2 || b->kind != VK_CONST) return false;
+        if (a->rank < 2 || b->rank != 2 || b->kind != VK_CONST) return false;
         return b->dtype == DT_F32 || b->dtype == DT_F64;
     }
     if (n->op != OP_CONV && n->op != OP_GEMM && n->op != OP_CONV_TRANSPOSE) return false;
@@ -48,7 +49,8 @@ static bool foldable_producer(const Node *n) {
     const Value *w = n->inputs[1], *b = n->ninputs > 2 ? n->inputs[2] : NULL;
     if (w->kind != VK_CONST || (b && b->kind != VK_CONST)) return false;
     if (n->outputs[0]->dtype != DT_F32 && n->outputs[0]->dtype != DT_F64) return false;
-    if (n->op == OP_GEMM && b && value_numel(b) != 1 && value_numel(b) != n->outputs[0]->dims[1] &&
+    if (n->op == OP_GEMM && b && value_numel(b) != 1 &&
+        value_numel(b) != n->outputs[0]->dims[n->outputs[0]->rank - 1] &&
         value_numel(b) != value_numel(n->outputs[0]))
         return false;
     return true;
@@ -131,7 +133,15 @@ static int fold(Graph *g, Node *prod, Node *c, const double *s, const double *t,
     prod->inputs[1] = nw;
     if (prod->ninputs < 3) prod->ninputs = 3;
     prod->inputs[2] = nb;
-    if (prod->op == OP_MATMUL) prod->op = OP_GEMM; /* A x B' + b: Gemm's defaults are exactly that */
+    if (prod->op == OP_MATMUL) { /* A x B' + b: Gemm's defaults are exactly that */
+        prod->op = OP_GEMM;
+        if (prod->inputs[0]->rank > 2) {
+            Attr *f = ir_attr_set(g, prod, "kiln_flat", AT_INT);
+            if (!f) return diag_error(d, prod, "out of memory");
+            f->i = 1;
+            prod->a.conv.flat = 1;
+        }
+    }
     if (prod->op == OP_GEMM) {
         Attr *a = ir_attr_set(g, prod, "beta", AT_FLOAT);
         if (!a) return diag_error(d, prod, "out of memory");

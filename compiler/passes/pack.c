@@ -195,7 +195,7 @@ static int pack_node(Graph *g, Node *n, int isa, int slots, Diag *d) {
     }
     case OP_GEMM: {
         const Value *c = n->ninputs > 2 ? n->inputs[2] : NULL;
-        const int64_t nn = n->outputs[0]->dims[1];
+        const int64_t nn = n->outputs[0]->dims[n->outputs[0]->rank - 1];
         if (a->alpha != 1.0) return 0;
         if (c && !(a->beta == 1.0 && c->rank >= 1 && c->dims[c->rank - 1] == nn && (c->rank == 1 || c->dims[0] == 1)))
             return 0;
