@@ -949,6 +949,30 @@ def local_functions():
     return model
 
 
+def elementwise_parts():
+    """Large elementwise, LayerNorm and Softmax nodes that a multi-threaded
+    build splits into parts along their first non-unit axis: broadcasts
+    along that axis (a [1, 1, H, W] input), beside it (per-channel and
+    per-column constants, a rank-3 constant), Where / Greater, a channel
+    Softmax that cannot be split at that axis, and a graph input read by
+    several parts. A convolution first gives the build its thread pool."""
+    g = Net("elementwise_parts", 71, opset=17)
+    c, h, w = 48, 40, 40
+    x = g.conv(g.input("x", (1, c, h, w)), c, 3, base="conv")
+    m = g.input("m", (1, 1, h, w))
+    a = g.mul(x, g.init("scale", g.rng.uniform(0.5, 1.5, (1, c, 1, 1)).astype(np.float32)))
+    a = g.binary("Add", a, g.init("col", g.rng.standard_normal(w).astype(np.float32)))
+    a = g.binary("Sub", a, m)
+    s = g.act("Sigmoid", a)
+    d = g.binary("Div", s, g.binary("Add", g.act("Abs", x), 1.0))
+    d = g.binary("Mul", d, g.init("chan3", g.rng.uniform(0.5, 2.0, (c, 1, 1)).astype(np.float32)))
+    n = g.layernorm(d, eps=1e-5, base="ln")
+    p = g.softmax(n, axis=-1)
+    q = g.node("Where", [g.node("Greater", [x, m], (1, c, h, w), dtype=9), p, n], (1, c, h, w))
+    r = g.softmax(q, axis=1)
+    return g.model([g.act("Relu", g.add(r, q))])
+
+
 MODELS = {
     "lenet5": lenet5,
     "alexnet": alexnet,
@@ -971,6 +995,7 @@ MODELS = {
     "ssd_head": ssd_head,
     "diffusion_block": diffusion_block,
     "local_functions": local_functions,
+    "elementwise_parts": elementwise_parts,
 }
 
 # inputs that are not standard-normal float32: name -> {input: fn(rng, shape)}

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "c/cgen.h"
+#include "c/part.h"
 #include "c/threads.h"
 #include "emit.h"
 
@@ -260,7 +261,35 @@ static void emit_plan_table(Emitter *e, Graph *g) {
     emit(e, " */\n\n");
 }
 
-static int emit_node_fn(Emitter *body, Graph *g, Node *n, int step, Diag *d) {
+/* expr (malloc'd, NULL for an absent tensor) moved by `part * step` bytes
+ * when step is not 0 (a split node's part, backend/c/part.h). */
+static char *part_expr(char *expr, int64_t step, int as_const) {
+    if (!expr || !step) return expr;
+    const char *q = as_const ? "const " : "";
+    const size_t len = strlen(expr) + 96;
+    char *r = malloc(len);
+    if (r) snprintf(r, len, "(%svoid *)((%sunsigned char *)%s + part * %lld)", q, q, expr, (long long)step);
+    free(expr);
+    return r;
+}
+
+/* Once per model, before the first split node: the task that runs one
+ * part of a split node on the pool. */
+static void emit_part_task(Emitter *e, const Graph *g, bool *defined) {
+    const char *P = g->name;
+    if (*defined) return;
+    *defined = true;
+    emit(e, "/* a node split into equal parts, one pool task each (kiln backend/c/part.h) */\n");
+    emit(e, "typedef struct %s_part {\n    const unsigned char *w;\n    unsigned char *a;\n"
+            "    const void *const *in;\n    void *const *out;\n"
+            "    void (*fn)(const unsigned char *w, unsigned char *a, const void *const *in, void *const *out, "
+            "int64_t part);\n} %s_part;\n\n", P, P);
+    emit(e, "static void %s_part_task(void *arg, int64_t task, int worker) {\n"
+            "    const %s_part *p = (const %s_part *)arg;\n    (void)worker;\n"
+            "    p->fn(p->w, p->a, p->in, p->out, task);\n}\n\n", P, P, P);
+}
+
+static int emit_node_fn(Emitter *body, Graph *g, Node *n, int step, bool *part_defined, Diag *d) {
     const char *P = g->name;
     const OpInfo *info = &op_table[n->op];
     emit(body, "/* node %d: %s '", step, info->onnx_name);
@@ -279,20 +308,36 @@ static int emit_node_fn(Emitter *body, Graph *g, Node *n, int step, Diag *d) {
     }
     emit(body, n->elided ? " (moves no bytes: its output shares its input's memory) */\n\n" : " */\n");
     if (n->elided) return 0;
-    emit(body, "static void %s_node%d(const unsigned char *w, unsigned char *a, const void *const *in, "
-               "void *const *out, void *tp) {\n", P, step);
+    PartPlan part; /* the view's values point into it */
+    const bool split = info->emit_c && cg_part_plan(g, n, &part);
+    if (split) {
+        emit_part_task(body, g, part_defined);
+        emit(body, "static void %s_node%d_part(const unsigned char *w, unsigned char *a, const void *const *in, "
+                   "void *const *out, int64_t part) {\n", P, step);
+    } else {
+        emit(body, "static void %s_node%d(const unsigned char *w, unsigned char *a, const void *const *in, "
+                   "void *const *out, void *tp) {\n", P, step);
+    }
     body->indent++;
-    emit(body, "(void)w;\n(void)a;\n(void)in;\n(void)out;\n(void)tp;\n");
+    emit(body, split ? "(void)w;\n(void)a;\n(void)in;\n(void)out;\n(void)part;\n"
+                     : "(void)w;\n(void)a;\n(void)in;\n(void)out;\n(void)tp;\n");
     char *ins[KILN_MAX_IN] = {0}, *outs[KILN_MAX_OUT] = {0};
-    for (int k = 0; k < n->ninputs; k++) ins[k] = tensor_expr(g, n->inputs[k], 1);
-    for (int k = 0; k < n->noutputs; k++) outs[k] = tensor_expr(g, n->outputs[k], 0);
+    for (int k = 0; k < n->ninputs; k++) ins[k] = part_expr(tensor_expr(g, n->inputs[k], 1), split ? part.in_step[k] : 0, 1);
+    for (int k = 0; k < n->noutputs; k++) outs[k] = part_expr(tensor_expr(g, n->outputs[k], 0), split ? part.out_step[k] : 0, 0);
     int rc = 0;
     if (!info->emit_c) rc = diag_error(d, n, "unsupported by the C backend");
-    else rc = info->emit_c(body, n, (const char *const *)ins, (const char *const *)outs, d);
+    else rc = info->emit_c(body, split ? &part.view : n, (const char *const *)ins, (const char *const *)outs, d);
     for (int k = 0; k < n->ninputs; k++) free(ins[k]);
     for (int k = 0; k < n->noutputs; k++) free(outs[k]);
     body->indent--;
     emit(body, "}\n\n");
+    if (split) {
+        emit_use(body, KKF_FAST);
+        emit(body, "static void %s_node%d(const unsigned char *w, unsigned char *a, const void *const *in, "
+                   "void *const *out, void *tp) {\n", P, step);
+        emit(body, "    %s_part p = {w, a, in, out, %s_node%d_part};\n", P, P, step);
+        emit(body, "    kk_fast_run(tp, %s_part_task, &p, %lld);\n}\n\n", P, (long long)part.parts);
+    }
     return rc;
 }
 
@@ -422,8 +467,9 @@ static int emit_source(Emitter *e, Graph *g, Diag *d) {
     /* node functions first, into their own buffer: they decide which kernels are pasted */
     Emitter body;
     emit_init(&body, P);
+    bool part_defined = false;
     for (int s = 0; s < g->nnodes; s++)
-        if (emit_node_fn(&body, g, g->nodes[s], s, d)) {
+        if (emit_node_fn(&body, g, g->nodes[s], s, &part_defined, d)) {
             emit_free(&body);
             return -1;
         }
