@@ -88,6 +88,15 @@ KK_API double kk_act_f64(int op, double x, double alpha, double beta);
  * when op has no vector form (the caller runs the scalar formulas then).
  * kk_unary_f32 tries it first. */
 KK_API int kk_act_vec_f32(int op, const float *x, float *y, int64_t n, float alpha, float beta);
+/* float32 LayerNorm in vectors (kernels/ref/unary.c), the statistics
+ * rounded to float: mid 0: outer rows of c floats, per-column scale / bias
+ * (NULL: 1 / 0), the rows' means and 1/std into mean / invstd when not
+ * NULL; mid 1: the middle axis of outer x c x inner, per-channel scale /
+ * bias. Returns 0 without touching y when there is no vector code (the
+ * caller's scalar loops run then). Each row or position is computed the
+ * same way however the tensor is cut. */
+KK_API int kk_ln_vec_f32(int mid, const float *x, float *y, const float *scale, const float *bias, int64_t outer,
+                         int64_t c, int64_t inner, double eps, float *mean, float *invstd);
 /* Activation act (a KK_UN_* code, 0 = none) applied in place to n floats:
  * the vector form when there is one, else kk_act_f32 per element. For the
  * epilogues of fused kernels. */

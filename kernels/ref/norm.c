@@ -9,7 +9,10 @@
  *
  * The normalizations compute their statistics with two passes (mean, then
  * the mean of squared deviations) as the ONNX reference does, accumulating
- * in double. The statistics themselves are rounded to the stash type
+ * in double; float32 LayerNorm rows with a float stash type, and the
+ * channels-first LayerNorm kiln makes of a decomposed one, run in vectors
+ * instead (kk_ln_vec_f32 in ref/unary.c: float lane sums, totals in
+ * double). The statistics themselves are rounded to the stash type
  * (stash_type = float: Mean and InvStdDev are float tensors in the spec's
  * definition, and X - Mean uses that rounded mean), so ill-conditioned rows
  * (a large offset, a tiny spread) give what the spec's function gives.
@@ -26,6 +29,7 @@
 #include <string.h>
 
 #include "kk.h"
+#include "kk_unary.h"
 
 /* ------------------------------------------------------------- odometer */
 
@@ -86,6 +90,12 @@ KK_API void kk_normalize_rows_##SFX(int stat_dtype, const T *x, T *y, const T *s
                                     const T *bias, void *mean, void *invstd,         \
                                     int64_t rows, int64_t cols, double eps)          \
 {                                                                                    \
+    if (CODE == KK_F32 && stat_dtype == KK_F32 &&                                    \
+        kk_ln_vec_f32(0, (const float *)(const void *)x, (float *)(void *)y,         \
+                      (const float *)(const void *)scale,                             \
+                      (const float *)(const void *)bias, rows, cols, 1, eps,          \
+                      (float *)mean, (float *)invstd))                               \
+        return;                                                                      \
     for (int64_t r = 0; r < rows; r++) {                                             \
         const T *xr = x + r * cols;                                                  \
         T *yr = y + r * cols;                                                        \
@@ -223,6 +233,11 @@ KK_API int kk_normalize(int dtype, int stat_dtype, const void *x, void *y,
 KK_API void kk_normalize_mid_##SFX(const T *x, T *y, const T *scale, const T *bias,   \
                                    int64_t outer, int64_t c, int64_t inner, double eps) \
 {                                                                                    \
+    if (CODE == KK_F32 &&                                                            \
+        kk_ln_vec_f32(1, (const float *)(const void *)x, (float *)(void *)y,         \
+                      (const float *)(const void *)scale,                             \
+                      (const float *)(const void *)bias, outer, c, inner, eps, NULL, NULL)) \
+        return;                                                                      \
     double acc[KK_NORM_BLK];                                                         \
     T mu[KK_NORM_BLK], iv[KK_NORM_BLK];                                              \
     for (int64_t o = 0; o < outer; o++) {                                            \

@@ -121,15 +121,25 @@
 #define KK_VEC 1
 #define KK_VINL static inline __attribute__((always_inline, unused))
 
-/* Instantiates the vector helpers with prefix P for W lanes under ATTR. */
-#define KK_VDEF(P, W, ATTR) \
+/* min(x, c) and max(x, c) of the generic vectors (NaN x stays NaN). */
+#define KK_VMINMAX_GEN(P, ATTR) \
+    KK_VINL ATTR P##f P##min(P##f x, float c) { return P##sel(x > c, P##k(c), x); } \
+    KK_VINL ATTR P##f P##max(P##f x, float c) { return P##sel(x < c, P##k(c), x); }
+/* The same with one x86 instruction: minps / maxps return their second
+ * operand when either is NaN, so a NaN x stays NaN as above. */
+#define KK_VMINMAX_X86(P, ATTR, V, MIN, MAX, SET1) \
+    KK_VINL ATTR P##f P##min(P##f x, float c) { return (P##f)MIN(SET1(c), (V)x); } \
+    KK_VINL ATTR P##f P##max(P##f x, float c) { return (P##f)MAX(SET1(c), (V)x); }
+
+/* Instantiates the vector helpers with prefix P for W lanes under ATTR;
+ * MINMAX(P, ATTR) defines P##min and P##max. */
+#define KK_VDEF(P, W, ATTR, MINMAX) \
     typedef float P##f __attribute__((vector_size(4 * (W)))); \
     typedef int32_t P##i __attribute__((vector_size(4 * (W)))); \
     KK_VINL ATTR P##f P##k(float s) { P##f v = {0}; return v + s; } \
     KK_VINL ATTR P##f P##sel(P##i m, P##f a, P##f b) { return (P##f)((m & (P##i)a) | (~m & (P##i)b)); } \
     KK_VINL ATTR P##f P##abs(P##f x) { return (P##f)((P##i)x & 0x7fffffff); } \
-    KK_VINL ATTR P##f P##min(P##f x, float c) { return P##sel(x > c, P##k(c), x); } \
-    KK_VINL ATTR P##f P##max(P##f x, float c) { return P##sel(x < c, P##k(c), x); } \
+    MINMAX(P, ATTR) \
     /* exp(x + xl), |xl| tiny against ln2 (0 but for erfc's split argument) */ \
     KK_VINL ATTR P##f P##exp2(P##f x, P##f xl) { \
         x = P##max(P##min(x, 88.8f), -104.0f); \
@@ -245,6 +255,109 @@
         default: return v; \
         } \
     } \
+    /* LayerNorm statistics: mean and 1 / sqrt(var + eps) of n floats, the \
+     * lane sums in float, their total in double */ \
+    KK_VINL ATTR void P##lnstat(const float *x, int64_t n, double eps, float *mu, float *inv) { \
+        const int64_t w = (int64_t)(sizeof(P##f) / 4); \
+        P##f v, s = P##k(0.0f), q = P##k(0.0f); \
+        int64_t j = 0; \
+        for (; j + w <= n; j += w) { \
+            memcpy(&v, x + j, sizeof v); \
+            s += v; \
+        } \
+        double sum = 0.0, ss = 0.0; \
+        for (int64_t l = 0; l < w; l++) sum += (double)s[l]; \
+        for (; j < n; j++) sum += (double)x[j]; \
+        *mu = (float)(sum / (double)n); \
+        const P##f m = P##k(*mu); \
+        for (j = 0; j + w <= n; j += w) { \
+            memcpy(&v, x + j, sizeof v); \
+            v -= m; \
+            q += v * v; \
+        } \
+        for (int64_t l = 0; l < w; l++) ss += (double)q[l]; \
+        for (; j < n; j++) ss += ((double)x[j] - (double)*mu) * ((double)x[j] - (double)*mu); \
+        *inv = (float)(1.0 / sqrt(ss / (double)n + eps)); \
+    } \
+    /* rows x cols LayerNorm rows with per-column scale / bias (NULL: 1 / 0) */ \
+    ATTR static __attribute__((unused)) void P##lnrows(const float *x, float *y, const float *sc, \
+                                                       const float *bi, int64_t rows, int64_t cols, \
+                                                       double eps, float *mean, float *invstd) { \
+        const int64_t w = (int64_t)(sizeof(P##f) / 4); \
+        for (int64_t r = 0; r < rows; r++) { \
+            const float *xr = x + r * cols; \
+            float *yr = y + r * cols, mu, inv; \
+            P##lnstat(xr, cols, eps, &mu, &inv); \
+            if (mean) mean[r] = mu; \
+            if (invstd) invstd[r] = inv; \
+            const P##f m = P##k(mu), iv = P##k(inv); \
+            P##f v, a = P##k(1.0f), b = P##k(0.0f); \
+            int64_t j = 0; \
+            for (; j + w <= cols; j += w) { \
+                memcpy(&v, xr + j, sizeof v); \
+                if (sc) memcpy(&a, sc + j, sizeof a); \
+                if (bi) memcpy(&b, bi + j, sizeof b); \
+                v = (v - m) * iv * a + b; \
+                memcpy(yr + j, &v, sizeof v); \
+            } \
+            for (; j < cols; j++) \
+                yr[j] = (xr[j] - mu) * inv * (sc ? sc[j] : 1.0f) + (bi ? bi[j] : 0.0f); \
+        } \
+    } \
+    /* four vectors from p (nb < 4 lanes' worth: through buf, zeros beyond) */ \
+    KK_VINL ATTR void P##lnld(P##f *v, float *buf, const float *p, int64_t nb) { \
+        if (nb == (int64_t)(4 * sizeof(P##f) / 4)) { \
+            memcpy(v, p, 4 * sizeof(P##f)); \
+            return; \
+        } \
+        memcpy(buf, p, (size_t)nb * sizeof(float)); \
+        memcpy(v, buf, 4 * sizeof(P##f)); \
+    } \
+    KK_VINL ATTR void P##lnst(float *p, float *buf, const P##f *v, int64_t nb) { \
+        if (nb == (int64_t)(4 * sizeof(P##f) / 4)) { \
+            memcpy(p, v, 4 * sizeof(P##f)); \
+            return; \
+        } \
+        memcpy(buf, v, 4 * sizeof(P##f)); \
+        memcpy(p, buf, (size_t)nb * sizeof(float)); \
+    } \
+    /* LayerNorm over the middle axis of outer x c x inner, blocks of four \
+     * vectors of inner positions (per-channel scale / bias, NULL: 1 / 0) */ \
+    ATTR static __attribute__((unused)) void P##lnmid(const float *x, float *y, const float *sc, \
+                                                      const float *bi, int64_t outer, int64_t c, \
+                                                      int64_t inner, double eps) { \
+        const int64_t w = (int64_t)(sizeof(P##f) / 4); \
+        for (int64_t o = 0; o < outer; o++) \
+            for (int64_t i0 = 0; i0 < inner; i0 += 4 * w) { \
+                const int64_t nb = inner - i0 < 4 * w ? inner - i0 : 4 * w; \
+                const float *xo = x + o * c * inner + i0; \
+                float *yo = y + o * c * inner + i0; \
+                float buf[4 * sizeof(P##f) / 4] = {0}; \
+                P##f v[4], s[4], q[4], m[4], iv[4]; \
+                for (int k = 0; k < 4; k++) s[k] = q[k] = P##k(0.0f); \
+                for (int64_t ch = 0; ch < c; ch++) { \
+                    P##lnld(v, buf, xo + ch * inner, nb); \
+                    for (int k = 0; k < 4; k++) s[k] += v[k]; \
+                } \
+                for (int k = 0; k < 4; k++) m[k] = s[k] / (float)c; \
+                for (int64_t ch = 0; ch < c; ch++) { \
+                    P##lnld(v, buf, xo + ch * inner, nb); \
+                    for (int k = 0; k < 4; k++) { \
+                        v[k] -= m[k]; \
+                        q[k] += v[k] * v[k]; \
+                    } \
+                } \
+                for (int k = 0; k < 4; k++) \
+                    for (int64_t l = 0; l < w; l++) \
+                        iv[k][l] = (float)(1.0 / sqrt((double)q[k][l] / (double)c + eps)); \
+                for (int64_t ch = 0; ch < c; ch++) { \
+                    const float a = sc ? sc[ch] : 1.0f, b = bi ? bi[ch] : 0.0f; \
+                    P##lnld(v, buf, xo + ch * inner, nb); \
+                    for (int k = 0; k < 4; k++) v[k] = (v[k] - m[k]) * iv[k] * a + b; \
+                    P##lnst(yo + ch * inner, buf, v, nb); \
+                } \
+            } \
+    } \
     /* y[i] = op(x[i]), i < n; y may equal x */ \
     ATTR static __attribute__((unused)) void P##rows(int op, const float *x, float *y, int64_t n, float a, \
                                                      float b) { \
@@ -279,13 +392,41 @@
 #else
 #define KK_VFC __attribute__((optimize("fp-contract=fast")))
 #endif
-KK_VDEF(kk_v4, 4, KK_VFC)
+KK_VDEF(kk_v4, 4, KK_VFC, KK_VMINMAX_GEN)
 #if defined(__x86_64__)
 #define KK_VEC_X86 1
-KK_VDEF(kk_v8, 8, __attribute__((target("avx2,fma"))) KK_VFC)
-KK_VDEF(kk_v16, 16, __attribute__((target("avx512f"))) KK_VFC)
+#include <immintrin.h>
+#define KK_VMM8(P, ATTR) KK_VMINMAX_X86(P, ATTR, __m256, _mm256_min_ps, _mm256_max_ps, _mm256_set1_ps)
+#define KK_VMM16(P, ATTR) KK_VMINMAX_X86(P, ATTR, __m512, _mm512_min_ps, _mm512_max_ps, _mm512_set1_ps)
+KK_VDEF(kk_v8, 8, __attribute__((target("avx2,fma"))) KK_VFC, KK_VMM8)
+KK_VDEF(kk_v16, 16, __attribute__((target("avx512f"))) KK_VFC, KK_VMM16)
 #endif
 #endif /* vector extensions */
+
+KK_API int kk_ln_vec_f32(int mid, const float *x, float *y, const float *scale, const float *bias, int64_t outer,
+                         int64_t c, int64_t inner, double eps, float *mean, float *invstd) {
+#if defined(KK_VEC_X86)
+    if (__builtin_cpu_supports("avx512f")) {
+        if (mid) kk_v16lnmid(x, y, scale, bias, outer, c, inner, eps);
+        else kk_v16lnrows(x, y, scale, bias, outer, c, eps, mean, invstd);
+        return 1;
+    }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        if (mid) kk_v8lnmid(x, y, scale, bias, outer, c, inner, eps);
+        else kk_v8lnrows(x, y, scale, bias, outer, c, eps, mean, invstd);
+        return 1;
+    }
+#endif
+#if defined(KK_VEC)
+    if (mid) kk_v4lnmid(x, y, scale, bias, outer, c, inner, eps);
+    else kk_v4lnrows(x, y, scale, bias, outer, c, eps, mean, invstd);
+    return 1;
+#else
+    (void)mid, (void)x, (void)y, (void)scale, (void)bias, (void)outer, (void)c, (void)inner, (void)eps;
+    (void)mean, (void)invstd;
+    return 0;
+#endif
+}
 
 KK_API int kk_act_vec_f32(int op, const float *x, float *y, int64_t n, float alpha, float beta) {
     switch (op) {

@@ -205,6 +205,7 @@ static const unsigned kernel_deps[KKF_COUNT_] = {
     [KKF_DENSE] = 1u << KKF_CONV,
     [KKF_INDEX] = 1u << KKF_SHAPE,
     [KKF_LOGIC] = 1u << KKF_BINARY,   /* the broadcast iterator */
+    [KKF_NORM] = 1u << KKF_UNARY,     /* kk_ln_vec_f32 */
     [KKF_FAST] = 1u << KKF_UNARY,     /* kk_act in epilogues */
     [KKF_FAST_X86] = 1u << KKF_FAST | 1u << KKF_DW_X86, /* kk_fisa_x86 names the depthwise planes */
     [KKF_POOL] = 1u << KKF_FAST,      /* kk_par */
