@@ -12,11 +12,14 @@
  * of the panel geometry (kk_fisa.ukr), so every --cpu geometry works.
  *
  * Work: the tiles of all images are numbered image by image, row by row,
- * and cut into panels of NR tiles. A task takes one tile panel and a chunk
- * of output-channel panels: it transforms the panel's input into its
- * worker scratch (V: T*T x C x NR), then, per block of KK_WINO_MP row
- * panels, runs the T*T GEMMs into scratch (Y: T*T x MP*MR x NR) and writes
- * the output tiles with the epilogue (bias, residual, activation). Every
+ * and cut into panels of NR tiles, the panels into groups (one panel, or
+ * several when U is too big for L2 and would otherwise be streamed once
+ * per panel). A task takes one group and a chunk of output-channel panels:
+ * it transforms the group's input into its worker scratch (V: T*T x C x NR
+ * per panel), then, per block of KK_WINO_MP row panels, runs the T*T GEMMs
+ * into scratch (Y: T*T x MP*MR x NR per panel; each A panel of U is used
+ * for every panel of the group while in L1) and writes the output tiles
+ * with the epilogue (bias, residual, activation). Every
  * output element is computed the same way whatever the chunking (K blocks
  * of KC are fixed), so results are bit-identical for every thread count.
  *
@@ -41,6 +44,7 @@ typedef struct kk_fwino_f32 {
     int64_t n, c, m, ih, iw, oh, ow, pt, pl;
     int tm, tt;                      /* output tile m (2 or 4), input tile T = m + 2 */
     int64_t th, tw, ntiles, npn;     /* tile rows / columns per image, tiles, tile panels */
+    int64_t grp, ngrp;               /* tile panels per task (sharing each U panel), groups */
     int64_t npm, mchunk, nmc, ntasks; /* row panels, panels per chunk, chunks, tasks */
     int64_t wfloats;                 /* scratch floats per worker */
     int xf;                          /* transform code: 0 plain, KK_ISA_AVX2, KK_ISA_AVX512 */

@@ -234,21 +234,38 @@ static kk_wino_out_fn *kk_wino_out(int xf, int tm) {
 
 /* ------------------------------------------------------------- plan */
 
-/* Per worker: V (T*T x C x NR), Y (T*T x MP*MR x NR), a widened A tail
- * panel (KC x MR). */
-static int64_t kk_wino_wfloats(int isa, int tm, int64_t c) {
+/* Tile panels one task transforms and sweeps together. When the filter
+ * transform U outgrows what L2 keeps (KK_WINO_U_L2) it would be streamed
+ * from memory once per tile panel; a group of panels whose transformed
+ * input fits KK_WINO_V_L2 shares each U panel instead (small maps with
+ * wide channels: ResNet's 14x14 layers stream U once, not twice). */
+#define KK_WINO_U_L2 (1024 * 1024)
+#define KK_WINO_V_L2 (1024 * 1024)
+static int64_t kk_wino_group(int isa, int tm, int64_t c, int64_t m, int64_t ntiles) {
+    const int64_t tt = (tm + 2) * (tm + 2), nr = kk_fisa_nr(isa), npn = (ntiles + nr - 1) / nr;
+    const int64_t vpanel = tt * c * nr * (int64_t)sizeof(float);
+    if (tt * c * m * (int64_t)sizeof(float) <= KK_WINO_U_L2 || vpanel <= 0) return 1;
+    int64_t g = KK_WINO_V_L2 / vpanel;
+    if (g > npn) g = npn;
+    return g < 1 ? 1 : g;
+}
+
+/* Per worker: V (T*T x C x NR) and Y (T*T x MP*MR x NR) of each of the
+ * group's g tile panels, a widened A tail panel (KC x MR). */
+static int64_t kk_wino_wfloats(int isa, int tm, int64_t c, int64_t g) {
     const int64_t tt = (tm + 2) * (tm + 2), nr = kk_fisa_nr(isa), mr = kk_fisa_mr(isa);
-    return (tt * c * nr + tt * KK_WINO_MP * mr * nr + kk_fisa_kc(isa) * mr + 15) / 16 * 16;
+    return (g * (tt * c * nr + tt * KK_WINO_MP * mr * nr) + kk_fisa_kc(isa) * mr + 15) / 16 * 16;
 }
 
 KK_API int64_t kk_fwino_scratch_bytes(int isa, int slots, int tm, int64_t n, int64_t c, int64_t m, int64_t oh,
                                       int64_t ow) {
     const int64_t nr = kk_fisa_nr(isa), mr = kk_fisa_mr(isa);
     const int64_t tiles = n * ((oh + tm - 1) / tm) * ((ow + tm - 1) / tm);
-    int64_t tasks = ((tiles + nr - 1) / nr) * ((m + mr - 1) / mr), s = slots < 1 ? 1 : slots;
+    const int64_t g = kk_wino_group(isa, tm, c, m, tiles);
+    int64_t tasks = ((tiles + nr * g - 1) / (nr * g)) * ((m + mr - 1) / mr), s = slots < 1 ? 1 : slots;
     if (tasks < 1) tasks = 1;
     if (s > tasks) s = tasks;
-    return s * kk_wino_wfloats(isa, tm, c) * (int64_t)sizeof(float);
+    return s * kk_wino_wfloats(isa, tm, c, g) * (int64_t)sizeof(float);
 }
 
 KK_API void kk_fwino_init_f32(kk_fwino_f32 *p, kk_fisa k, int tm, const float *x, const float *u, const float *b,
@@ -279,20 +296,22 @@ KK_API void kk_fwino_init_f32(kk_fwino_f32 *p, kk_fisa k, int tm, const float *x
     p->ntiles = n * p->th * p->tw;
     p->npn = (p->ntiles + k.nr - 1) / k.nr;
     p->npm = (m + k.mr - 1) / k.mr;
-    p->wfloats = kk_wino_wfloats(k.isa, tm, c);
+    p->grp = kk_wino_group(k.isa, tm, c, m, p->ntiles);
+    p->ngrp = (p->npn + p->grp - 1) / p->grp;
+    p->wfloats = kk_wino_wfloats(k.isa, tm, c, p->grp);
     p->xf = kk_wino_xf(k.isa);
     p->act = act;
     p->alpha = alpha;
     p->beta = beta;
-    /* too few tile panels for the threads: also split the output channels
-     * (each chunk transforms the panel's input again) */
+    /* too few groups of tile panels for the threads: also split the output
+     * channels (each chunk transforms the group's input again) */
     const int64_t want = 2 * (int64_t)(nthreads < 1 ? 1 : nthreads);
-    p->nmc = nthreads <= 1 || p->npn >= want ? 1 : (want + p->npn - 1) / p->npn;
+    p->nmc = nthreads <= 1 || p->ngrp >= want ? 1 : (want + p->ngrp - 1) / p->ngrp;
     if (p->nmc > p->npm) p->nmc = p->npm;
     if (p->nmc < 1) p->nmc = 1;
     p->mchunk = (p->npm + p->nmc - 1) / p->nmc;
     p->nmc = p->npm ? (p->npm + p->mchunk - 1) / p->mchunk : 1;
-    p->ntasks = p->m && p->c ? p->npn * p->nmc : 0;
+    p->ntasks = p->m && p->c ? p->ngrp * p->nmc : 0;
 }
 
 /* ------------------------------------------------------------- task */
@@ -404,23 +423,25 @@ static void kk_wino_output(const kk_fwino_f32 *p, const float *y, int64_t ystrid
 KK_API void kk_fwino_task_f32(void *plan, int64_t task, int worker) {
     const kk_fwino_f32 *p = (const kk_fwino_f32 *)plan;
     const int64_t NR = p->k.nr, MR = p->k.mr, KC = p->k.kc, C = p->c, M = p->m, TT = p->tt * p->tt;
-    const int64_t pn = task / p->nmc, mc = task % p->nmc;
-    const int64_t j0 = pn * NR, nt = p->ntiles - j0 < NR ? p->ntiles - j0 : NR;
+    const int64_t gi = task / p->nmc, mc = task % p->nmc;
+    const int64_t pn0 = gi * p->grp, np = p->npn - pn0 < p->grp ? p->npn - pn0 : p->grp;
+    const int64_t vsz = TT * C * NR, ystride = KK_WINO_MP * MR, ysz = TT * ystride * NR; /* rows of Y per point */
     float *v = p->scratch + (int64_t)worker * p->wfloats;
-    float *yb = v + TT * C * NR, *at = yb + TT * KK_WINO_MP * MR * NR;
-    const int64_t ystride = KK_WINO_MP * MR; /* rows of Y per point */
-    kk_wino_input(p, j0, nt, v);
+    float *yb = v + p->grp * vsz, *at = yb + p->grp * ysz;
+    for (int64_t q = 0; q < np; q++) {
+        const int64_t j0 = (pn0 + q) * NR;
+        kk_wino_input(p, j0, p->ntiles - j0 < NR ? p->ntiles - j0 : NR, v + q * vsz);
+    }
     const int64_t pa = mc * p->mchunk, pe = pa + p->mchunk < p->npm ? pa + p->mchunk : p->npm;
     for (int64_t q0 = pa; q0 < pe; q0 += KK_WINO_MP) {
         const int64_t nb = pe - q0 < KK_WINO_MP ? pe - q0 : KK_WINO_MP;
         for (int64_t xi = 0; xi < TT; xi++) {
-            const float *uxi = p->u + xi * M * C, *vxi = v + xi * C * NR;
+            const float *uxi = p->u + xi * M * C;
             for (int64_t q = 0; q < nb; q++) {
                 const int64_t r0 = (q0 + q) * MR, rows = M - r0 < MR ? M - r0 : MR;
                 const float *up = uxi + r0 * C;
                 kk_ftile t;
                 memset(&t, 0, sizeof t);
-                t.c = yb + (xi * ystride + q * MR) * NR;
                 t.ldc = NR;
                 t.mr = (int)rows;
                 t.nr = (int)NR;
@@ -436,11 +457,17 @@ KK_API void kk_fwino_task_f32(void *plan, int64_t task, int worker) {
                         a = at;
                     }
                     t.accum = k0 > 0;
-                    p->k.ukr(kc, a, vxi + k0 * NR, &t);
+                    for (int64_t g = 0; g < np; g++) { /* the A panel stays in L1 across the group */
+                        t.c = yb + g * ysz + (xi * ystride + q * MR) * NR;
+                        p->k.ukr(kc, a, v + g * vsz + xi * C * NR + k0 * NR, &t);
+                    }
                 }
             }
         }
         const int64_t r0 = q0 * MR, rows = M - r0 < nb * MR ? M - r0 : nb * MR;
-        kk_wino_output(p, yb, ystride, r0, rows, j0, nt);
+        for (int64_t g = 0; g < np; g++) {
+            const int64_t j0 = (pn0 + g) * NR;
+            kk_wino_output(p, yb + g * ysz, ystride, r0, rows, j0, p->ntiles - j0 < NR ? p->ntiles - j0 : NR);
+        }
     }
 }

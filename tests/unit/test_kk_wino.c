@@ -4,6 +4,7 @@
  * F(4x4,3x3), sizes that are not multiples of the tile, symmetric and
  * asymmetric pads, channel counts that are not multiples of the vector
  * width or of the row panel, more than KC input channels, several images,
+ * groups of tile panels sharing a filter transform too big for L2,
  * bias / residual / activation, every panel geometry (the x86 ones fall
  * back to plain C kernels on a CPU without the instruction set), and
  * results bit-identical for 1, 2 and 3 threads.
@@ -141,6 +142,15 @@ Test(kk_wino, random_shapes) {
         snprintf(label, sizeof label, "random case %d", it);
         wino_check(&wc, label);
     }
+}
+
+Test(kk_wino, panel_groups) {
+    /* a filter transform too big for L2 (F(2x2), 160 -> 160: 1.6 MiB): a
+     * task sweeps a group of tile panels per U panel; 2 images of 13 x 15
+     * tiles give groups that end in a partial one, and partial panels */
+    WCase wc = {.tm = 2, .n = 2, .c = 160, .m = 160, .in = {26, 30}, .p = {1, 1, 1, 1}, .bias = 1, .res = 1,
+                .act = KK_UN_RELU};
+    wino_check(&wc, "groups");
 }
 
 Test(kk_wino, resnet_like_accuracy) {
