@@ -524,13 +524,23 @@ int movement_emit(Emitter *e, const Node *n, const char *const *in, const char *
     const Value *x = n->inputs[0], *y = n->outputs[0];
     const size_t es = dtype_size(x->dtype);
     switch (n->op) {
-    case OP_TRANSPOSE:
-        emit(e, "kk_transpose(%s, %s, %d, ", in[0], out[0], x->rank);
-        shape_emit_dims(e, x->dims, x->rank);
+    case OP_TRANSPOSE: {
+        /* kk_transpose's strided copy, written out: y's dims and x's
+         * strides, so a part of y (backend/c/part.c) reads the right x */
+        int64_t st[KILN_MAX_RANK], ps[KILN_MAX_RANK], run = 1;
+        for (int k = x->rank - 1; k >= 0; k--) {
+            st[k] = run;
+            run *= x->dims[k];
+        }
+        for (int k = 0; k < x->rank; k++)
+            ps[k] = st[a->transpose.perm[k]];
+        emit(e, "kk_strided_copy(%s, %s, %d, ", in[0], out[0], x->rank);
+        shape_emit_dims(e, y->dims, y->rank);
         emit(e, ", ");
-        shape_emit_dims(e, a->transpose.perm, x->rank);
-        emit(e, ", %zu);\n", es);
+        shape_emit_dims(e, ps, x->rank);
+        emit(e, ", 0, %zu);\n", es);
         return 0;
+    }
     case OP_CONCAT: {
         int64_t chunks[KILN_MAX_IN], outer = concat_chunks(n, chunks);
         emit(e, "kk_concat((const void *const[]){");

@@ -954,8 +954,9 @@ def elementwise_parts():
     build splits into parts along their first non-unit axis: broadcasts
     along that axis (a [1, 1, H, W] input), beside it (per-channel and
     per-column constants, a rank-3 constant), Where / Greater, a channel
-    Softmax that cannot be split at that axis, and a graph input read by
-    several parts. A convolution first gives the build its thread pool."""
+    Softmax that cannot be split at that axis, a graph input read by
+    several parts, Transposes (each part reads the input through its
+    strides). A convolution first gives the build its thread pool."""
     g = Net("elementwise_parts", 71, opset=17)
     c, h, w = 48, 40, 40
     x = g.conv(g.input("x", (1, c, h, w)), c, 3, base="conv")
@@ -970,7 +971,11 @@ def elementwise_parts():
     p = g.softmax(n, axis=-1)
     q = g.node("Where", [g.node("Greater", [x, m], (1, c, h, w), dtype=9), p, n], (1, c, h, w))
     r = g.softmax(q, axis=1)
-    return g.model([g.act("Relu", g.add(r, q))])
+    # Transposes, split along their output's first axis: to channels-last,
+    # and one that swaps the two spatial axes
+    t1 = g.transpose(g.act("Tanh", q), (0, 2, 3, 1))
+    t2 = g.transpose(g.act("Neg", r), (0, 1, 3, 2))
+    return g.model([g.act("Relu", g.add(r, q)), t1, t2])
 
 
 MODELS = {

@@ -8,10 +8,12 @@
 #include "c/threads.h"
 
 /* Outer axes (below the returned bound) along which n's output slices are
- * independent; 0 when n is not splittable. */
+ * independent; 0 when n is not splittable. A Transpose's part reads its
+ * input in place through the whole input's strides (its emitter writes the
+ * strided copy from y's dims). */
 static int free_axes(const Node *n) {
     const Value *y = n->outputs[0];
-    if (op_table[n->op].flags & OPF_ELEMENTWISE) return y->rank;
+    if (op_table[n->op].flags & OPF_ELEMENTWISE || n->op == OP_TRANSPOSE) return y->rank;
     if (n->op == OP_LAYER_NORM && !ir_attr_find(n, "kiln_axis_only")) return n->a.norm.axis;
     if (n->op == OP_SOFTMAX || n->op == OP_LOG_SOFTMAX) return n->a.reduce.axis;
     return 0;
@@ -55,7 +57,15 @@ bool cg_part_plan(const Graph *g, const Node *n, PartPlan *p) {
     p->parts = parts_of(y->dims[ax], 2 * (int64_t)cg_threads_max(g));
     const int64_t per = y->dims[ax] / p->parts;
     p->view = *n;
-    for (int k = 0; k < n->ninputs; k++) {
+    if (n->op == OP_TRANSPOSE) { /* x is read whole: the part starts at its axis perm[ax] */
+        const Value *x = n->inputs[0];
+        int64_t inner = (int64_t)dtype_size(x->dtype);
+        for (int k = (int)n->a.shape.transpose.perm[ax] + 1; k < x->rank; k++) inner *= x->dims[k];
+        p->vals[0] = *x;
+        p->view.inputs[0] = &p->vals[0];
+        p->in_step[0] = per * inner;
+    }
+    for (int k = 0; k < n->ninputs && n->op != OP_TRANSPOSE; k++) {
         const Value *v = n->inputs[k];
         if (!v) continue;
         if (v->dyn_axis >= 0 || !cut_value(v, y->rank, ax, y->dims[ax], per, &p->vals[k], &p->in_step[k], false))

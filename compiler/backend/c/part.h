@@ -1,9 +1,9 @@
 /*
  * part.h - splitting a node into equal parts for the generated code's
  * thread pool (part.c). Elementwise nodes (OPF_ELEMENTWISE, any
- * broadcasting), LayerNormalization over trailing axes and Softmax /
- * LogSoftmax over the last axis compute every slice along an outer axis of
- * their output independently. Such a node, when it is big enough and the
+ * broadcasting), Transpose, LayerNormalization over trailing axes and
+ * Softmax / LogSoftmax over their axis compute every slice along an outer
+ * axis of their output independently. Such a node, when it is big enough and the
  * model has a pool, runs as `parts` tasks: the op's own emitter writes the
  * call for one part (the node seen with that axis cut to its part's
  * extent, a compile-time constant), and each tensor's expression moves by
