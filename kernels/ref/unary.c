@@ -161,6 +161,49 @@
         return p * (P##f)((n1 + 127) << 23) * (P##f)((n2 + 127) << 23); \
     } \
     KK_VINL ATTR P##f P##exp(P##f x) { return P##exp2(x, P##k(0.0f)); } \
+    /* exp(x + xl) for x + xl in [-104, 88] where xl need not be small: \
+     * n comes from the sum, xl joins the reduced argument after the \
+     * exact Cody-Waite steps on x */ \
+    KK_VINL ATTR P##f P##exps(P##f x, P##f xl) { \
+        const P##f t = (x + xl) * 1.44269504f + 12582912.0f; \
+        const P##i n = (P##i)t - 0x4B400000; \
+        const P##f nf = t - 12582912.0f; \
+        P##f r = x - nf * 0.693359375f; \
+        r = r - nf * -2.12194440e-4f; \
+        r = r + xl; \
+        P##f p = P##k(1.0f / 5040.0f); \
+        p = p * r + 1.0f / 720.0f; \
+        p = p * r + 1.0f / 120.0f; \
+        p = p * r + 1.0f / 24.0f; \
+        p = p * r + 1.0f / 6.0f; \
+        p = p * r + 0.5f; \
+        p = p * r + 1.0f; \
+        p = p * r + 1.0f; \
+        const P##i n1 = n >> 1, n2 = n - n1; \
+        return p * (P##f)((n1 + 127) << 23) * (P##f)((n2 + 127) << 23); \
+    } \
+    /* erfc(z), z >= 0 (0 past 10, where float's erfc is 0 or subnormal, \
+     * so Gelu(-inf) is -inf * 0 = NaN like the scalar formula): \
+     * t exp(-z^2 + C(t)), t = 1 / (1 + z/2), with the \
+     * Chebyshev-fitted C of Numerical Recipes' erfcc (fractional error \
+     * below 1.2e-7), z^2 split in two so exp keeps its accuracy. One exp \
+     * and no branch for all z: Gelu's form (1 + erf = 2 - erfc). */ \
+    KK_VINL ATTR P##f P##erfc(P##f z0) { \
+        const P##f z = P##min(z0, 10.0f); \
+        const P##f t = 1.0f / (z * 0.5f + 1.0f); \
+        P##f c = P##k(0.17087277f); \
+        c = c * t + -0.82215223f; \
+        c = c * t + 1.48851587f; \
+        c = c * t + -1.13520398f; \
+        c = c * t + 0.27886807f; \
+        c = c * t + -0.18628806f; \
+        c = c * t + 0.09678418f; \
+        c = c * t + 0.37409196f; \
+        c = c * t + 1.00002368f; \
+        c = c * t + -1.26551223f; \
+        const P##f zh = (P##f)((P##i)z & ~0xfff); /* 12 bits: zh * zh is exact */ \
+        return P##sel(z0 > 10.0f, P##k(0.0f), t * P##exps(-(zh * zh), c - (z - zh) * (z + zh))); \
+    } \
     /* expm1(x) for x <= 0 (positive x read as 0) */ \
     KK_VINL ATTR P##f P##expm1n(P##f x) { \
         x = P##max(P##min(x, 0.0f), -30.0f); \
@@ -242,9 +285,8 @@
             return v / (P##exp(u * -2.0f) + 1.0f); \
         } \
         case KK_UN_GELU: { \
-            P##f e, c; \
-            P##erf2(P##abs(v * 0.70710678118654752440f), &e, &c); \
-            return v * 0.5f * P##sel(v < 0.0f, c, e + 1.0f); \
+            const P##f c = P##erfc(P##abs(v * 0.70710678118654752440f)); \
+            return v * 0.5f * P##sel(v < 0.0f, c, 2.0f - c); \
         } \
         case KK_UN_ERF: { \
             P##f e, c; \
