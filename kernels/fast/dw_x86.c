@@ -2,7 +2,8 @@
  * fast/dw_x86.c - depthwise convolution and average pooling planes of the
  * fast path (kk_dw_x86.h has the design): the padded phase-split row ring,
  * register-blocked 3x3 / 5x5 / 7x7 depthwise blocks, a one-vector generic
- * depthwise loop, AveragePool and GlobalAveragePool.
+ * depthwise loop, depthwise channel blocks (small planes, channels across
+ * the lanes), AveragePool and GlobalAveragePool.
  *
  * The vector code is written once as macros over the vector operations and
  * instantiated for AVX-512 (16 lanes) and AVX2+FMA (8 lanes); functions
@@ -215,45 +216,68 @@ KK_DWX_EXP(256, KK_DWX_256, __m256, __m256i, _mm256_set1_ps, _mm256_set1_epi32, 
            _mm256_mul_ps, _mm256_fmadd_ps, _mm256_fnmadd_ps, _mm256_cvtepi32_ps, _mm256_cvtps_epi32,
            _mm256_add_epi32, _mm256_slli_epi32, _mm256_castsi256_ps)
 
+/* act of one vector (act a vector form's code; a constant where inlined). */
+#define KK_DWX_ACT1(SFX, ATTR, V, SET1, ZERO, MIN, MAX, ADD, SUB, MUL, RCP, FMA, BLENDLT)                         \
+    ATTR KK_DWX_INLINE V kk_dwx_a1##SFX(V v, int act, V va, V vb) {                                              \
+        const V zero = ZERO, one = SET1(1.0f), two = SET1(2.0f);                                                 \
+        switch (act) {                                                                                           \
+        case KK_UN_LEAKY_RELU:                                                                                   \
+            return BLENDLT(v, zero, MUL(v, va), v);                                                              \
+        case KK_UN_HARD_SIGMOID:                                                                                 \
+            return MIN(MAX(FMA(v, va, vb), zero), one);                                                          \
+        case KK_UN_HARD_SWISH:                                                                                   \
+            return MUL(v, MIN(MAX(FMA(v, va, vb), zero), one));                                                  \
+        case KK_UN_TANH: { /* sign(v) (1 - e) / (1 + e), e = exp(-2|v|) */                                       \
+            const V av = MAX(v, SUB(zero, v));                                                                   \
+            const V e = kk_dwx_exp##SFX(MUL(av, SET1(-2.0f)));                                                   \
+            const V den = ADD(one, e);                                                                           \
+            const V th = MUL(SUB(one, e), kk_dwx_nr##SFX(RCP(den), den, two));                                   \
+            return BLENDLT(v, zero, SUB(zero, th), th);                                                          \
+        }                                                                                                        \
+        default: { /* Sigmoid, SiLU, Swish */                                                                    \
+            const V z = act == KK_UN_SWISH ? MUL(v, va) : v;                                                     \
+            const V den = ADD(one, kk_dwx_exp##SFX(SUB(zero, z)));                                               \
+            const V sg = kk_dwx_nr##SFX(RCP(den), den, two);                                                     \
+            return act == KK_UN_SIGMOID ? sg : MUL(v, sg);                                                       \
+        }                                                                                                        \
+        }                                                                                                        \
+    }
+/* The vectors of y[0, n) with act ACT, four at a time (independent chains). */
+#define KK_DWX_ACTLOOP(SFX, V, VL, LD, ST, LDM, STM, ACT)                                                            \
+    case ACT: {                                                                                                  \
+        int64_t i = 0;                                                                                           \
+        for (; i + 4 * VL <= n; i += 4 * VL) {                                                                   \
+            const V t0 = kk_dwx_a1##SFX(LD(y + i), ACT, va, vb);                                                 \
+            const V t1 = kk_dwx_a1##SFX(LD(y + i + VL), ACT, va, vb);                                            \
+            const V t2 = kk_dwx_a1##SFX(LD(y + i + 2 * VL), ACT, va, vb);                                        \
+            const V t3 = kk_dwx_a1##SFX(LD(y + i + 3 * VL), ACT, va, vb);                                        \
+            ST(y + i, t0);                                                                                       \
+            ST(y + i + VL, t1);                                                                                  \
+            ST(y + i + 2 * VL, t2);                                                                              \
+            ST(y + i + 3 * VL, t3);                                                                              \
+        }                                                                                                        \
+        for (; i < n; i += VL) {                                                                                 \
+            if (n - i >= VL) ST(y + i, kk_dwx_a1##SFX(LD(y + i), ACT, va, vb));                                  \
+            else STM(y + i, n - i, kk_dwx_a1##SFX(LDM(y + i, n - i), ACT, va, vb));                              \
+        }                                                                                                        \
+        break;                                                                                                   \
+    }
 /* y[0, n) = act(y): vector forms, else kk_act_f32 with a clean upper state. */
-#define KK_DWX_ACTROW(SFX, ATTR, V, VL, LD, ST, LDM, STM, SET1, ZERO, MIN, MAX, ADD, SUB, MUL, RCP, FMA, BLENDLT) \
+#define KK_DWX_ACTROW(SFX, ATTR, V, VL, LD, ST, LDM, STM, SET1)                                                  \
     ATTR KK_API void kk_dwx_act##SFX(float *y, int64_t n, int act, float alpha, float beta) {                   \
-        if (act != KK_UN_LEAKY_RELU && act != KK_UN_HARD_SIGMOID && act != KK_UN_HARD_SWISH &&                   \
-            act != KK_UN_SIGMOID && act != KK_UN_SILU && act != KK_UN_SWISH && act != KK_UN_TANH) {              \
+        const V va = SET1(alpha), vb = SET1(beta);                                                               \
+        switch (act) {                                                                                           \
+            KK_DWX_ACTLOOP(SFX, V, VL, LD, ST, LDM, STM, KK_UN_LEAKY_RELU)                                           \
+            KK_DWX_ACTLOOP(SFX, V, VL, LD, ST, LDM, STM, KK_UN_HARD_SIGMOID)                                         \
+            KK_DWX_ACTLOOP(SFX, V, VL, LD, ST, LDM, STM, KK_UN_HARD_SWISH)                                           \
+            KK_DWX_ACTLOOP(SFX, V, VL, LD, ST, LDM, STM, KK_UN_TANH)                                                 \
+            KK_DWX_ACTLOOP(SFX, V, VL, LD, ST, LDM, STM, KK_UN_SIGMOID)                                              \
+            KK_DWX_ACTLOOP(SFX, V, VL, LD, ST, LDM, STM, KK_UN_SILU)                                                 \
+            KK_DWX_ACTLOOP(SFX, V, VL, LD, ST, LDM, STM, KK_UN_SWISH)                                                \
+        default:                                                                                                 \
             _mm256_zeroupper();                                                                                  \
             kk_act_row_f32(y, n, act, alpha, beta);                                                              \
-            return;                                                                                              \
-        }                                                                                                        \
-        const V zero = ZERO, one = SET1(1.0f), two = SET1(2.0f), va = SET1(alpha), vb = SET1(beta);              \
-        for (int64_t i = 0; i < n; i += VL) {                                                                    \
-            V v = n - i >= VL ? LD(y + i) : LDM(y + i, n - i), t;                                                \
-            switch (act) {                                                                                       \
-            case KK_UN_LEAKY_RELU:                                                                               \
-                t = BLENDLT(v, zero, MUL(v, va), v);                                                             \
-                break;                                                                                           \
-            case KK_UN_HARD_SIGMOID:                                                                             \
-                t = MIN(MAX(FMA(v, va, vb), zero), one);                                                         \
-                break;                                                                                           \
-            case KK_UN_HARD_SWISH:                                                                               \
-                t = MUL(v, MIN(MAX(FMA(v, va, vb), zero), one));                                                 \
-                break;                                                                                           \
-            case KK_UN_TANH: { /* sign(v) (1 - e) / (1 + e), e = exp(-2|v|) */                                   \
-                const V av = MAX(v, SUB(zero, v));                                                               \
-                const V e = kk_dwx_exp##SFX(MUL(av, SET1(-2.0f)));                                               \
-                const V den = ADD(one, e);                                                                       \
-                const V th = MUL(SUB(one, e), kk_dwx_nr##SFX(RCP(den), den, two));                               \
-                t = BLENDLT(v, zero, SUB(zero, th), th);                                                         \
-                break;                                                                                           \
-            }                                                                                                    \
-            default: { /* Sigmoid, SiLU, Swish */                                                                \
-                const V z = act == KK_UN_SWISH ? MUL(v, va) : v;                                                 \
-                const V den = ADD(one, kk_dwx_exp##SFX(SUB(zero, z)));                                           \
-                const V s = kk_dwx_nr##SFX(RCP(den), den, two);                                                  \
-                t = act == KK_UN_SIGMOID ? s : MUL(v, s);                                                        \
-            }                                                                                                    \
-            }                                                                                                    \
-            if (n - i >= VL) ST(y + i, t);                                                                       \
-            else STM(y + i, n - i, t);                                                                           \
+            break;                                                                                               \
         }                                                                                                        \
     }
 /* One Newton step r (2 - d r) on a reciprocal estimate r of d (1 / d for
@@ -274,7 +298,7 @@ KK_DWX_256 KK_DWX_INLINE __m256 kk_dwx_nr256(__m256 r, __m256 d, __m256 two) {
  * per step. The last block of a plane overlaps the one before it and
  * skips rows already stored (a residual may share y's memory). */
 #define KK_DWX_BLOCK(SFX, ATTR, V, VL, LD, ST, LDM, STM, ZERO, FMA, ADD, MIN, MAX, RSFX, IRUNROLL)              \
-    ATTR KK_DWX_INLINE void kk_dwx_blk##SFX##RSFX(const float *const *rows, int64_t half, const V *wv, const int K,    \
+    ATTR KK_DWX_INLINE void kk_dwx_blk##SFX##RSFX(const float *const *rows, int64_t half, const V *wv, const int K,  \
                                             const int S, const int NV, float *y, const float *res, int64_t ow,   \
                                             int64_t skip, V bias, int clamp, V lo, V hi) {                       \
         enum { R = 4 };                                                                                          \
@@ -375,11 +399,12 @@ KK_DWX_256 KK_DWX_INLINE __m256 kk_dwx_nr256(__m256 r, __m256 d, __m256 two) {
         else kk_dwx_b##SFX##_##KK##SS##1(rows, half, wv, yr, rr, ow, skip, ep, clamp);                           \
     }
 
-/* A depthwise plane (kk_fdw_fn). */
+/* One depthwise plane with the row ring (never inlined: its stack ring
+ * stays out of the callers' frames). */
 #define KK_DWX_PLANE(SFX, NAME, ATTR, V, VL, LD, ST, LDM, STM, SET1, ZERO, FMA, ADD, MIN, MAX)                    \
-    ATTR KK_API void NAME(const kk_fdw_f32 *p, int64_t plane) {                                                  \
+    ATTR __attribute__((noinline)) KK_API void NAME(const kk_fdw_f32 *p, int64_t plane) {                       \
         if (VL == 16 && p->ow <= 8 && p->kh < 7) { /* narrow rows: half vectors waste less */                    \
-            kk_dwx_plane_avx2(p, plane);                                                                         \
+            kk_dwx_one256(p, plane);                                                                             \
             return;                                                                                              \
         }                                                                                                        \
         const int64_t S = p->sw, ow = p->ow;                                                                     \
@@ -450,6 +475,283 @@ KK_DWX_256 KK_DWX_INLINE __m256 kk_dwx_nr256(__m256 r, __m256 d, __m256 two) {
         }                                                                                                        \
     }
 
+/* ------------------------------------------- depthwise channel blocks */
+
+/* In-register transposes: r[i] lane j becomes r[j] lane i. */
+KK_DWX_512 KK_DWX_INLINE void kk_dwx_tr512(__m512 *r) {
+    __m512 t[16], u[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    /* u[4i + j], 128-bit lane k: column 4k + j of rows 4i .. 4i + 3 */
+    for (int i = 0; i < 4; i++) {
+        const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+        const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+        u[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        u[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        u[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        u[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    for (int j = 0; j < 4; j++) {
+        const __m512 p0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x44), p1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xEE);
+        const __m512 q0 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x44);
+        const __m512 q1 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xEE);
+        r[j] = _mm512_shuffle_f32x4(p0, q0, 0x88);
+        r[4 + j] = _mm512_shuffle_f32x4(p0, q0, 0xDD);
+        r[8 + j] = _mm512_shuffle_f32x4(p1, q1, 0x88);
+        r[12 + j] = _mm512_shuffle_f32x4(p1, q1, 0xDD);
+    }
+}
+KK_DWX_256 KK_DWX_INLINE void kk_dwx_tr256(__m256 *r) {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 2; i++) {
+        const __m256d a = _mm256_castps_pd(t[4 * i]), b = _mm256_castps_pd(t[4 * i + 1]);
+        const __m256d c = _mm256_castps_pd(t[4 * i + 2]), d = _mm256_castps_pd(t[4 * i + 3]);
+        u[4 * i] = _mm256_castpd_ps(_mm256_unpacklo_pd(a, c));
+        u[4 * i + 1] = _mm256_castpd_ps(_mm256_unpackhi_pd(a, c));
+        u[4 * i + 2] = _mm256_castpd_ps(_mm256_unpacklo_pd(b, d));
+        u[4 * i + 3] = _mm256_castpd_ps(_mm256_unpackhi_pd(b, d));
+    }
+    for (int j = 0; j < 4; j++) {
+        r[j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x20);
+        r[4 + j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x31);
+    }
+}
+
+/* NB outputs of one row, stride S, channels across the lanes: x is the
+ * window's top-left input vector of the first output in the padded
+ * channel-interleaved plane (next row dstep floats on, next column bstep),
+ * wv the taps (lane = channel). Taps in (kh, kw) order from zero, then
+ * the bias ep[0] and (clamp) ep[1] <= y <= ep[2]: the row kernels'
+ * arithmetic, so both give the same bits. */
+#define KK_DWX_CROW(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, S, NB)                                    \
+    ATTR __attribute__((noinline)) KK_API void kk_dwx_cr##SFX##_##S##NB(                                          \
+        const float *x, int64_t kh, int64_t kw, int64_t dstep, int64_t bstep, const V *wv, float *o, const V *ep, \
+        int clamp) {                                                                                             \
+        V acc[NB];                                                                                               \
+        _Pragma("GCC unroll 8") for (int j = 0; j < NB; j++) acc[j] = ZERO;                                      \
+        for (int64_t a = 0; a < kh; a++) {                                                                       \
+            const float *xr = x + a * dstep;                                                                     \
+            const V *wr = wv + a * kw;                                                                           \
+            for (int64_t b = 0; b < kw; b++) {                                                                   \
+                const V w = wr[b];                                                                               \
+                const float *xb = xr + b * bstep;                                                                \
+                _Pragma("GCC unroll 8") for (int j = 0; j < NB; j++) acc[j] = FMA(w, LD(xb + j * S * VL), acc[j]); \
+            }                                                                                                    \
+        }                                                                                                        \
+        _Pragma("GCC unroll 8") for (int j = 0; j < NB; j++) {                                                   \
+            V t = ADD(acc[j], ep[0]);                                                                            \
+            if (clamp) t = MIN(MAX(t, ep[1]), ep[2]);                                                            \
+            ST(o + j * VL, t);                                                                                   \
+        }                                                                                                        \
+    }
+/* NR rows (rstep floats apart in the input, ostep in the output) of NB
+ * outputs like KK_DWX_CROW, for a square K x K filter without column
+ * dilation: per filter row, its K taps in registers and each input vector
+ * loaded once for every output of its row that reads it (the same order
+ * of taps per output). */
+#define KK_DWX_CKROW(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, NR, K, S, NB)                           \
+    ATTR __attribute__((noinline)) KK_API void kk_dwx_ck##SFX##_##K##S##NB(                                       \
+        const float *x, int64_t dstep, int64_t rstep, const V *wv, float *o, int64_t ostep, const V *ep,          \
+        int clamp) {                                                                                             \
+        V acc[NR][NB];                                                                                           \
+        _Pragma("GCC unroll 2") for (int r = 0; r < NR; r++)                                                     \
+            _Pragma("GCC unroll 8") for (int j = 0; j < NB; j++) acc[r][j] = ZERO;                               \
+        _Pragma("GCC unroll 1") for (int a = 0; a < K; a++) {                                                    \
+            V w[K];                                                                                              \
+            _Pragma("GCC unroll 8") for (int b = 0; b < K; b++) w[b] = wv[a * K + b];                            \
+            _Pragma("GCC unroll 2") for (int r = 0; r < NR; r++) {                                               \
+                const float *xr = x + a * dstep + r * rstep;                                                     \
+                _Pragma("GCC unroll 24") for (int i = 0; i < (NB - 1) * S + K; i++) {                            \
+                    const V xv = LD(xr + i * VL);                                                                \
+                    _Pragma("GCC unroll 8") for (int j = 0; j < NB; j++) {                                       \
+                        const int b = i - j * S;                                                                 \
+                        if (b >= 0 && b < K) acc[r][j] = FMA(w[b], xv, acc[r][j]);                               \
+                    }                                                                                            \
+                }                                                                                                \
+            }                                                                                                    \
+        }                                                                                                        \
+        _Pragma("GCC unroll 2") for (int r = 0; r < NR; r++)                                                     \
+            _Pragma("GCC unroll 8") for (int j = 0; j < NB; j++) {                                               \
+                V t = ADD(acc[r][j], ep[0]);                                                                     \
+                if (clamp) t = MIN(MAX(t, ep[1]), ep[2]);                                                        \
+                ST(o + r * ostep + j * VL, t);                                                                   \
+            }                                                                                                    \
+    }
+#define KK_DWX_CKROWS(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, NR, K, S)                              \
+    KK_DWX_CKROW(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, NR, K, S, 7)                                \
+    KK_DWX_CKROW(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, NR, K, S, 8)
+/* The square kernels of an instruction set, NR rows at a time. */
+#define KK_DWX_CKALL(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, NR)                                     \
+    KK_DWX_CKROWS(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, NR, 3, 1)                                  \
+    KK_DWX_CKROWS(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, NR, 3, 2)                                  \
+    KK_DWX_CKROWS(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, NR, 5, 1)                                  \
+    KK_DWX_CKROWS(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, NR, 5, 2)                                  \
+    KK_DWX_CKROWS(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, NR, 7, 1)                                  \
+    KK_DWX_CKROWS(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, NR, 7, 2)
+#define KK_DWX_CKCASE(SFX, K, S)                                                                                 \
+    case (K) * 4 + (S) * 2 - 2:                                                                                  \
+        kk_dwx_ck##SFX##_##K##S##7(x0, dstep, rstep, wv, o, ostep, ep, cl);                                      \
+        break;                                                                                                   \
+    case (K) * 4 + (S) * 2 - 1:                                                                                  \
+        kk_dwx_ck##SFX##_##K##S##8(x0, dstep, rstep, wv, o, ostep, ep, cl);                                      \
+        break;
+#define KK_DWX_CROWS(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, S)                                      \
+    KK_DWX_CROW(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, S, 1)                                        \
+    KK_DWX_CROW(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, S, 2)                                        \
+    KK_DWX_CROW(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, S, 3)                                        \
+    KK_DWX_CROW(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, S, 4)                                        \
+    KK_DWX_CROW(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, S, 5)                                        \
+    KK_DWX_CROW(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, S, 6)                                        \
+    KK_DWX_CROW(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, S, 7)                                        \
+    KK_DWX_CROW(SFX, ATTR, V, VL, LD, ST, ZERO, FMA, ADD, MIN, MAX, S, 8)
+#define KK_DWX_CRCASE(SFX, S, NB)                                                                                \
+    case (S) * 8 + (NB) - 1:                                                                                     \
+        kk_dwx_cr##SFX##_##S##NB(x0, p->kh, p->kw, dstep, bstep, wv, o, ep, cl);                                 \
+        break;
+#define KK_DWX_CRCALL(SFX, S)                                                                                    \
+    KK_DWX_CRCASE(SFX, S, 1) KK_DWX_CRCASE(SFX, S, 2) KK_DWX_CRCASE(SFX, S, 3) KK_DWX_CRCASE(SFX, S, 4)         \
+    KK_DWX_CRCASE(SFX, S, 5) KK_DWX_CRCASE(SFX, S, 6) KK_DWX_CRCASE(SFX, S, 7) KK_DWX_CRCASE(SFX, S, 8)
+
+/* Planes [plane, plane + nc) of one image (nc <= VL channels, a lane
+ * each): transposed into a zero-padded channel-interleaved plane
+ * ([ny][nx][VL] floats), every output one vector FMA per tap, the outputs
+ * ([oh * ow][VL]) transposed back. Returns 0 (nothing done) when the
+ * geometry does not fit the stack buffer. */
+#define KK_DWX_CBLK(SFX, ATTR, V, VL, LD, ST, LDM, STM, SET1, ZERO, ADD, MIN, MAX, NR)                           \
+    ATTR __attribute__((noinline)) KK_API int kk_dwx_cb##SFX(const kk_fdw_f32 *p, int64_t plane, int64_t nc) {  \
+        const int64_t S = p->sw, taps = p->kh * p->kw, isz = p->ih * p->iw, osz = p->oh * p->ow;                 \
+        const int64_t ey = (p->oh - 1) * p->sh + (p->kh - 1) * p->dh + 1;                                        \
+        const int64_t ex = (p->ow - 1) * S + (p->kw - 1) * p->dw + 1;                                            \
+        const int64_t ny = p->ph + p->ih > ey ? p->ph + p->ih : ey, nx = p->pw + p->iw > ex ? p->pw + p->iw : ex; \
+        const int64_t opad = (osz + VL - 1) / VL * VL;                                                           \
+        if (S < 1 || S > 2 || taps > KK_FDW_CB_TAPS || nc < 1 || nc > VL || (ny * nx + opad) * VL > KK_FDW_CB_BUF) \
+            return 0;                                                                                            \
+        _Alignas(64) float buf[KK_FDW_CB_BUF];                                                                   \
+        V wv[KK_FDW_CB_TAPS];                                                                                    \
+        float *xs = buf, *os = buf + ny * nx * VL;                                                               \
+        const int64_t c0 = plane % p->c;                                                                         \
+        const float *xp = p->x + plane * isz;                                                                    \
+        float *yp = p->y + plane * osz;                                                                          \
+        const float *rp = p->res ? p->res + plane * osz : NULL;                                                  \
+        for (int64_t t0 = 0; t0 < taps; t0 += VL) { /* the taps across the lanes (zero past nc) */              \
+            const int64_t n = taps - t0 < VL ? taps - t0 : VL;                                                   \
+            V r[VL];                                                                                             \
+            _Pragma("GCC unroll 16") for (int l = 0; l < VL; l++) r[l] =                                         \
+                l < nc ? LDM(p->w + (c0 + l) * taps + t0, n) : ZERO;                                             \
+            kk_dwx_tr##SFX(r);                                                                                   \
+            _Pragma("GCC unroll 16") for (int j = 0; j < VL; j++) if (j < n) wv[t0 + j] = r[j];                  \
+        }                                                                                                        \
+        _Alignas(64) float bl[VL];                                                                               \
+        for (int64_t l = 0; l < VL; l++) bl[l] = l < nc && p->b ? p->b[c0 + l] : 0.0f;                          \
+        const int clamp = p->act == KK_UN_RELU || p->act == KK_UN_CLIP;                                         \
+        const V lo = SET1(p->act == KK_UN_CLIP ? p->alpha : 0.0f);                                               \
+        const V hi = SET1(p->act == KK_UN_CLIP ? p->beta : INFINITY);                                            \
+        const V ep[3] = {LD(bl), lo, hi};                                                                        \
+        /* the padding of the input plane */                                                                     \
+        for (int64_t yy = 0; yy < ny; yy++) {                                                                    \
+            float *row = xs + yy * nx * VL;                                                                      \
+            const int full = yy < p->ph || yy >= p->ph + p->ih;                                                  \
+            for (int64_t xx = 0; xx < nx; xx++) {                                                                \
+                if (!full && xx == p->pw) xx = p->pw + p->iw;                                                    \
+                if (xx < nx) ST(row + xx * VL, ZERO);                                                            \
+            }                                                                                                    \
+        }                                                                                                        \
+        /* the input: VL positions of every channel at a time */                                                 \
+        int64_t iy = 0, ix = 0;                                                                                  \
+        for (int64_t s0 = 0; s0 < isz; s0 += VL) {                                                               \
+            const int64_t n = isz - s0 < VL ? isz - s0 : VL;                                                     \
+            V r[VL];                                                                                             \
+            _Pragma("GCC unroll 16") for (int l = 0; l < VL; l++) {                                              \
+                const float *src = xp + l * isz + s0;                                                            \
+                r[l] = l >= nc ? ZERO : n == VL ? LD(src) : LDM(src, n);                                         \
+            }                                                                                                    \
+            kk_dwx_tr##SFX(r);                                                                                   \
+            _Pragma("GCC unroll 16") for (int j = 0; j < VL; j++) {                                              \
+                if (j >= n) break;                                                                               \
+                ST(xs + ((iy + p->ph) * nx + ix + p->pw) * VL, r[j]);                                            \
+                if (++ix == p->iw) ix = 0, iy++;                                                                 \
+            }                                                                                                    \
+        }                                                                                                        \
+        /* the outputs: rows in chunks of at most 8, the last one overlapping the one before */                  \
+        /* (square 3x3 / 5x5 / 7x7 without column dilation: NR rows of 7 or 8, the KK_DWX_CKROW kernels; the    \
+         * last rows overlap the ones before them) */                                                            \
+        const int sq = p->kh == p->kw && (p->kh == 3 || p->kh == 5 || p->kh == 7) && p->dw == 1 &&              \
+                       p->ow >= 7 && p->oh >= NR;                                                                \
+        const int64_t nch = sq ? (p->ow % 7 ? (p->ow + 7) / 8 : p->ow / 7) : (p->ow + 7) / 8;                    \
+        const int64_t nb = sq ? (p->ow % 7 ? 8 : 7) : (p->ow + nch - 1) / nch;                                   \
+        const int64_t dstep = p->dh * nx * VL, bstep = p->dw * VL, rstep = p->sh * nx * VL, ostep = p->ow * VL;  \
+        const int cl = clamp && !rp;                                                                             \
+        for (int64_t oy0 = 0; oy0 < p->oh; oy0 += sq ? NR : 1)                                                   \
+            for (int64_t k = 0; k < nch; k++) {                                                                  \
+                const int64_t ox = k * nb + nb > p->ow ? p->ow - nb : k * nb;                                    \
+                const int64_t oy = sq && oy0 + NR > p->oh ? p->oh - NR : oy0;                                    \
+                const float *x0 = xs + (oy * p->sh * nx + ox * S) * VL;                                          \
+                float *o = os + (oy * p->ow + ox) * VL;                                                          \
+                if (sq) {                                                                                        \
+                    switch (p->kh * 4 + S * 2 - 2 + (nb == 8)) {                                                 \
+                        KK_DWX_CKCASE(SFX, 3, 1)                                                                 \
+                        KK_DWX_CKCASE(SFX, 3, 2)                                                                 \
+                        KK_DWX_CKCASE(SFX, 5, 1)                                                                 \
+                        KK_DWX_CKCASE(SFX, 5, 2)                                                                 \
+                        KK_DWX_CKCASE(SFX, 7, 1)                                                                 \
+                        KK_DWX_CKCASE(SFX, 7, 2)                                                                 \
+                    default:                                                                                     \
+                        break;                                                                                   \
+                    }                                                                                            \
+                    continue;                                                                                    \
+                }                                                                                                \
+                switch (S * 8 + nb - 1) {                                                                        \
+                    KK_DWX_CRCALL(SFX, 1)                                                                        \
+                    KK_DWX_CRCALL(SFX, 2)                                                                        \
+                default:                                                                                         \
+                    break;                                                                                       \
+                }                                                                                                \
+            }                                                                                                    \
+        for (int64_t q = osz; q < opad; q++) ST(os + q * VL, ZERO);                                              \
+        if (p->act && !clamp && !rp) kk_dwx_act##SFX(os, osz * VL, p->act, p->alpha, p->beta);                   \
+        /* back to planes: VL positions of every channel at a time; residual, then the clamp */                  \
+        for (int64_t s0 = 0; s0 < osz; s0 += VL) {                                                               \
+            const int64_t n = osz - s0 < VL ? osz - s0 : VL;                                                     \
+            V r[VL];                                                                                             \
+            _Pragma("GCC unroll 16") for (int l = 0; l < VL; l++) r[l] = LD(os + (s0 + l) * VL);                 \
+            kk_dwx_tr##SFX(r);                                                                                   \
+            _Pragma("GCC unroll 16") for (int l = 0; l < VL; l++) {                                              \
+                if (l >= nc) break;                                                                              \
+                V t = r[l];                                                                                      \
+                if (rp) {                                                                                        \
+                    t = ADD(t, n == VL ? LD(rp + l * osz + s0) : LDM(rp + l * osz + s0, n));                     \
+                    if (clamp) t = MIN(MAX(t, lo), hi);                                                          \
+                }                                                                                                \
+                if (n == VL) ST(yp + l * osz + s0, t);                                                           \
+                else STM(yp + l * osz + s0, n, t);                                                               \
+            }                                                                                                    \
+        }                                                                                                        \
+        if (rp && p->act && !clamp)                                                                              \
+            for (int64_t l = 0; l < nc; l++) kk_dwx_act##SFX(yp + l * osz, osz, p->act, p->alpha, p->beta);      \
+        return 1;                                                                                                \
+    }
+
+/* A depthwise plane, or (p->cblk) a block of planes (kk_fdw_fn). */
+#define KK_DWX_DWFN(SFX, NAME, ATTR, VL)                                                                         \
+    ATTR KK_API void NAME(const kk_fdw_f32 *p, int64_t plane) {                                                  \
+        if (!p->cblk) {                                                                                          \
+            kk_dwx_one##SFX(p, plane);                                                                           \
+            return;                                                                                              \
+        }                                                                                                        \
+        const int64_t n = p->c - plane % p->c < p->cblk ? p->c - plane % p->c : p->cblk;                         \
+        for (int64_t q = 0; q < n; q += VL) {                                                                    \
+            const int64_t m = n - q < VL ? n - q : VL;                                                           \
+            if (!kk_dwx_cb##SFX(p, plane + q, m))                                                                \
+                for (int64_t i = 0; i < m; i++) kk_dwx_one##SFX(p, plane + q + i);                               \
+        }                                                                                                        \
+    }
+
 /* AveragePool planes [q0, q1): cwf[ox] = the count of output column ox's
  * window (padded to whole vectors with ones). The ring is zeroed once: the
  * planes share its geometry, so padding stays zero. */
@@ -516,12 +818,14 @@ KK_DWX_256 KK_DWX_INLINE __m256 kk_dwx_nr256(__m256 r, __m256 d, __m256 two) {
         }                                                                                                        \
     }
 
+KK_DWX_ACT1(512, KK_DWX_512, __m512, _mm512_set1_ps, _mm512_setzero_ps(), _mm512_min_ps, _mm512_max_ps, _mm512_add_ps,
+            _mm512_sub_ps, _mm512_mul_ps, _mm512_rcp14_ps, _mm512_fmadd_ps, KK_DWX_BLT512)
+KK_DWX_ACT1(256, KK_DWX_256, __m256, _mm256_set1_ps, _mm256_setzero_ps(), _mm256_min_ps, _mm256_max_ps, _mm256_add_ps,
+            _mm256_sub_ps, _mm256_mul_ps, _mm256_rcp_ps, _mm256_fmadd_ps, KK_DWX_BLT256)
 KK_DWX_ACTROW(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512, KK_DWX_STM512,
-              _mm512_set1_ps, _mm512_setzero_ps(), _mm512_min_ps, _mm512_max_ps, _mm512_add_ps, _mm512_sub_ps,
-              _mm512_mul_ps, _mm512_rcp14_ps, _mm512_fmadd_ps, KK_DWX_BLT512)
+              _mm512_set1_ps)
 KK_DWX_ACTROW(256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_LDM256, KK_DWX_STM256,
-              _mm256_set1_ps, _mm256_setzero_ps(), _mm256_min_ps, _mm256_max_ps, _mm256_add_ps, _mm256_sub_ps,
-              _mm256_mul_ps, _mm256_rcp_ps, _mm256_fmadd_ps, KK_DWX_BLT256)
+              _mm256_set1_ps)
 KK_DWX_BLOCK(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512, KK_DWX_STM512,
              _mm512_setzero_ps(), _mm512_fmadd_ps, _mm512_add_ps, _mm512_min_ps, _mm512_max_ps, , "GCC unroll 16")
 /* 7x7: the input rows loop stays rolled (unrolled, gcc spills the accumulators) */
@@ -539,12 +843,31 @@ KK_DWX_BFN(512, KK_DWX_512, __m512, 7, 1, 1, r)
 KK_DWX_BFN(512, KK_DWX_512, __m512, 7, 1, 2, r)
 #define KK_DWX_CALL7512 KK_DWX_CALL(512, 7, 1)
 #define KK_DWX_CALL7256 {}
-KK_DWX_PLANE(512, kk_dwx_plane_avx512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512,
+KK_DWX_256 KK_API void kk_dwx_one256(const kk_fdw_f32 *p, int64_t plane);
+KK_DWX_PLANE(512, kk_dwx_one512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512,
              KK_DWX_STM512, _mm512_set1_ps, _mm512_setzero_ps(), _mm512_fmadd_ps, _mm512_add_ps, _mm512_min_ps,
              _mm512_max_ps)
-KK_DWX_PLANE(256, kk_dwx_plane_avx2, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_LDM256,
+KK_DWX_PLANE(256, kk_dwx_one256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_LDM256,
              KK_DWX_STM256, _mm256_set1_ps, _mm256_setzero_ps(), _mm256_fmadd_ps, _mm256_add_ps, _mm256_min_ps,
              _mm256_max_ps)
+KK_DWX_CROWS(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_setzero_ps(), _mm512_fmadd_ps,
+             _mm512_add_ps, _mm512_min_ps, _mm512_max_ps, 1)
+KK_DWX_CROWS(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_setzero_ps(), _mm512_fmadd_ps,
+             _mm512_add_ps, _mm512_min_ps, _mm512_max_ps, 2)
+KK_DWX_CROWS(256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_setzero_ps(), _mm256_fmadd_ps,
+             _mm256_add_ps, _mm256_min_ps, _mm256_max_ps, 1)
+KK_DWX_CROWS(256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_setzero_ps(), _mm256_fmadd_ps,
+             _mm256_add_ps, _mm256_min_ps, _mm256_max_ps, 2)
+KK_DWX_CKALL(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_setzero_ps(), _mm512_fmadd_ps,
+             _mm512_add_ps, _mm512_min_ps, _mm512_max_ps, 2)
+KK_DWX_CKALL(256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_setzero_ps(), _mm256_fmadd_ps,
+             _mm256_add_ps, _mm256_min_ps, _mm256_max_ps, 1)
+KK_DWX_CBLK(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512, KK_DWX_STM512,
+            _mm512_set1_ps, _mm512_setzero_ps(), _mm512_add_ps, _mm512_min_ps, _mm512_max_ps, 2)
+KK_DWX_CBLK(256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_LDM256, KK_DWX_STM256,
+            _mm256_set1_ps, _mm256_setzero_ps(), _mm256_add_ps, _mm256_min_ps, _mm256_max_ps, 1)
+KK_DWX_DWFN(512, kk_dwx_plane_avx512, KK_DWX_512, 16)
+KK_DWX_DWFN(256, kk_dwx_plane_avx2, KK_DWX_256, 8)
 KK_DWX_AVG(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_STM512, _mm512_set1_ps,
            _mm512_setzero_ps(), _mm512_add_ps, _mm512_mul_ps, _mm512_div_ps)
 KK_DWX_AVG(256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_STM256, _mm256_set1_ps,
@@ -557,8 +880,12 @@ KK_DWX_GAP(256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX
 #define KK_DWX_X86 1
 #else /* not x86: the plain C planes */
 
-KK_API void kk_dwx_plane_avx512(const kk_fdw_f32 *p, int64_t plane) { kk_fdw_plane_c(p, plane); }
-KK_API void kk_dwx_plane_avx2(const kk_fdw_f32 *p, int64_t plane) { kk_fdw_plane_c(p, plane); }
+/* A plane, or (p->cblk) a block of planes, with the plain C loop. */
+KK_API void kk_dwx_plane_avx512(const kk_fdw_f32 *p, int64_t plane) {
+    const int64_t n = !p->cblk ? 1 : p->c - plane % p->c < p->cblk ? p->c - plane % p->c : p->cblk;
+    for (int64_t q = 0; q < n; q++) kk_fdw_plane_c(p, plane + q);
+}
+KK_API void kk_dwx_plane_avx2(const kk_fdw_f32 *p, int64_t plane) { kk_dwx_plane_avx512(p, plane); }
 
 #define KK_DWX_X86 0
 #endif

@@ -735,12 +735,35 @@ KK_API void kk_fdw_init_f32(kk_fdw_f32 *p, kk_fisa k, const float *x, const floa
     p->alpha = alpha;
     p->beta = beta;
     p->ntasks = n * c;
+    if (w) { /* not a MaxPool plan */
+        p->cblk = kk_fdw_cblock(k, c, p->ih, p->iw, p->kh, p->kw, p->oh, p->ow, p->sh, p->sw, p->dh, p->dw,
+                                p->ph, p->pw);
+        if (p->cblk) p->ntasks = n * ((c + p->cblk - 1) / p->cblk);
+    }
+}
+
+KK_API int64_t kk_fdw_cblock(kk_fisa k, int64_t c, int64_t ih, int64_t iw, int64_t kh, int64_t kw, int64_t oh,
+                             int64_t ow, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t ph, int64_t pw) {
+    const int64_t lanes = k.isa == KK_ISA_AVX512 ? 16 : k.isa == KK_ISA_AVX2 ? 8 : 0;
+    if (!lanes || k.dw == kk_fdw_plane_c || c < 2 || sw < 1 || sw > 2 || sh < 1 || oh < 1 || ow < 1 ||
+        oh * ow > KK_FDW_CB_PLANE || kh * kw > KK_FDW_CB_TAPS)
+        return 0;
+    /* the padded input plane (every row and column a tap reads) and the output plane, lanes floats each */
+    const int64_t ny = ph + ih > (oh - 1) * sh + (kh - 1) * dh + 1 ? ph + ih : (oh - 1) * sh + (kh - 1) * dh + 1;
+    const int64_t nx = pw + iw > (ow - 1) * sw + (kw - 1) * dw + 1 ? pw + iw : (ow - 1) * sw + (kw - 1) * dw + 1;
+    const int64_t osz = (oh * ow + lanes - 1) / lanes * lanes;
+    return (ny * nx + osz) * lanes <= KK_FDW_CB_BUF ? lanes : 0;
 }
 
 KK_API void kk_fdw_task_f32(void *plan, int64_t task, int worker) {
     const kk_fdw_f32 *p = (const kk_fdw_f32 *)plan;
     (void)worker;
-    p->k.dw(p, task);
+    if (p->cblk) { /* task: (image, block of channels) */
+        const int64_t nb = (p->c + p->cblk - 1) / p->cblk;
+        p->k.dw(p, task / nb * p->c + task % nb * p->cblk);
+    } else {
+        p->k.dw(p, task);
+    }
 }
 
 KK_API void kk_fdw_interior(const kk_fdw_f32 *p, int64_t *lo, int64_t *hi) {

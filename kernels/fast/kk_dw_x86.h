@@ -17,6 +17,24 @@
  * activations over the block's rows right after, in L1). Other geometries
  * run one vector at a time; strides above 2 run the plain C plane.
  *
+ * Small planes (kk_fdw_f32.cblk, kk_fdw_cblock: at most KK_FDW_CB_PLANE
+ * outputs, column stride 1 or 2) run in blocks of 16 (AVX-512) or 8
+ * (AVX2) channels, one per vector lane, where the per-plane row set-up
+ * would dominate: the block's input planes are transposed (16x16 / 8x8 in
+ * registers) into a zero-padded channel-interleaved plane on the stack,
+ * every output is one vector FMA per tap (taps transposed across the
+ * lanes the same way; square 3x3 / 5x5 / 7x7 filters without column
+ * dilation keep a filter row's taps in registers and compute 2 (AVX-512)
+ * or 1 (AVX2) rows of 7 or 8 outputs per step, other filters one row of up
+ * to 8), the bias and Relu / Clip are applied on the accumulators, and the
+ * outputs are transposed back, with the residual added and the clamp
+ * applied after it when there is one. Other activations run over the
+ * interleaved outputs (or, after a residual, over each finished plane).
+ * The taps are summed in (kh, kw) order from zero with one FMA each, as in
+ * the row kernels, so both give the same bits (with the same vector width
+ * for the activations that use a reciprocal estimate). Lanes past the
+ * last channel compute zeros that are never stored.
+ *
  * AveragePool (2-D, any kernel, stride, dilation, padding, ceil_mode,
  * count_include_pad): the same padded rows, a sum of the window's taps in
  * (kh, kw) order from zero and one division by the window's count, which

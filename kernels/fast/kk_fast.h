@@ -108,7 +108,9 @@ typedef void kk_fukra_fn(int64_t kc, const float *a, int64_t lda, const float *b
 typedef void kk_fgemv_fn(int64_t kc, const float *a, const float *b, int64_t ldb, const kk_ftile *t);
 
 struct kk_fdw_f32;
-/* Depthwise: computes plane `plane` (image * channels + channel). */
+/* Depthwise: computes plane `plane` (image * channels + channel); when
+ * p->cblk > 0 (x86 kernels only), the block of planes [plane, plane +
+ * cblk) of one image, clipped to its channels. */
 typedef void kk_fdw_fn(const struct kk_fdw_f32 *p, int64_t plane);
 
 /* dst[i] = src[i * stride] for i < n, or zeros when src is NULL (panel
@@ -228,12 +230,18 @@ KK_API void kk_fgemm_task_f32(void *plan, int64_t task, int worker);
 
 /* 2-D depthwise conv (group == C == M), w (C, 1, kh, kw) as in ONNX.
  * Vectorized along the output row for stride 1 and 2; any other geometry
- * runs the same loops without vectors. One task per (image, channel). */
+ * runs the same loops without vectors. One task per (image, channel), or,
+ * on small planes with an x86 kernel, per (image, block of cblk channels):
+ * the vectors then run across channels (kk_dw_x86.h). */
+#define KK_FDW_CB_PLANE 400 /* largest output plane (oh * ow) computed in channel blocks */
+#define KK_FDW_CB_BUF 20480 /* floats of a channel block's padded input and output planes (stack, 80 KiB) */
+#define KK_FDW_CB_TAPS 81   /* most filter taps of a channel block */
 typedef struct kk_fdw_f32 {
     kk_fisa k;
     const float *x, *w, *b, *res;
     float *y;
     int64_t c, ih, iw, kh, kw, oh, ow, sh, sw, dh, dw, ph, pw;
+    int64_t cblk;                   /* channels per task (0: one plane per task) */
     int64_t ntasks;
     int act;
     float alpha, beta;
@@ -244,6 +252,12 @@ KK_API void kk_fdw_init_f32(kk_fdw_f32 *p, kk_fisa k, const float *x, const floa
                             const int64_t *k_sp, const int64_t *out_sp, const int64_t *strides,
                             const int64_t *dilations, const int64_t *pads, int act, float alpha, float beta);
 KK_API void kk_fdw_task_f32(void *plan, int64_t task, int worker);
+/* Channels per task of a depthwise conv (kk_fdw_f32.cblk) for kernels k:
+ * the vector width across channels when k's depthwise kernel is an x86
+ * one and the plane is small (oh * ow <= KK_FDW_CB_PLANE) with padded
+ * planes that fit KK_FDW_CB_BUF; else 0. */
+KK_API int64_t kk_fdw_cblock(kk_fisa k, int64_t c, int64_t ih, int64_t iw, int64_t kh, int64_t kw, int64_t oh,
+                             int64_t ow, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t ph, int64_t pw);
 /* The plain C plane loop (the x86 kernels use it for strides above 2). */
 KK_API void kk_fdw_plane_c(const kk_fdw_f32 *p, int64_t plane);
 

@@ -6,7 +6,9 @@
  * of the vector width, batches, residual and activations, every panel
  * geometry (portable, AVX2, AVX-512; the x86 ones fall back to plain C on a
  * CPU without the instruction set), and 1 vs 3 threads bit-identical.
- * AveragePool is bit-identical to the reference kernel.
+ * AveragePool is bit-identical to the reference kernel. Small planes with
+ * many channels (channel blocks across the lanes) also match the row
+ * kernels bit for bit.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -152,6 +154,153 @@ Test(kk_dw, wide_rows) {
                 .bias = 1, .act = KK_UN_SILU};
     cr_assert(dw_finish(&u));
     dw_check(&u, "wide 5x5 s2");
+}
+
+/* ------------------------------------------------ depthwise channel blocks */
+
+/* Activations whose vector forms give the same bits at every vector width
+ * (no reciprocal estimate), so the channel blocks match the row kernels. */
+static int dw_exact_act(int act) {
+    return act != KK_UN_SIGMOID && act != KK_UN_SILU && act != KK_UN_SWISH && act != KK_UN_TANH;
+}
+
+/* Small planes with many channels (channel blocks across the vector lanes)
+ * against the reference, 1 vs 2 vs 3 threads bit-identical, and against
+ * the one-plane-per-task row kernels (p.cblk = 0) bit-identical where the
+ * activation is exact; with NaN inputs (with_nan) only the last two. */
+static void dw_check_blocks(const DwCase *t, const char *label, int with_nan) {
+    const int64_t xs = t->n * t->c * t->in[0] * t->in[1], ys = t->n * t->c * t->out[0] * t->out[1];
+    const int64_t ks = t->k[0] * t->k[1];
+    float *x = rand_buf(xs), *w = rand_buf(t->c * ks), *b = t->bias ? rand_buf(t->c) : NULL;
+    float *r = t->res ? rand_buf(ys) : NULL;
+    if (with_nan)
+        for (int64_t i = 0; i < xs; i += 37) x[i] = NAN;
+    float *want = malloc((size_t)ys * sizeof(float)), *got[4];
+    for (int i = 0; i < 4; i++) got[i] = malloc((size_t)ys * sizeof(float));
+    kk_conv_f32(x, w, b, want, t->n, t->c, t->c, t->c, 2, t->in, t->k, t->out, t->s, t->d, t->p);
+    if (r || t->act) kk_epilogue_f32(want, r, ys, t->act, t->alpha, t->beta);
+    for (int ii = 1; ii < 3; ii++) {
+        const kk_fisa k = get_isa(ISAS[ii]);
+        kk_fdw_f32 p;
+        kk_fdw_init_f32(&p, k, x, w, b, r, got[0], t->n, t->c, t->in, t->k, t->out, t->s, t->d, t->p, t->act,
+                        t->alpha, t->beta);
+        if (k.dw == kk_fdw_plane_c) {
+            cr_assert(p.cblk == 0, "%s: channel blocks without vector kernels", label);
+        } else {
+            cr_assert(p.cblk == (ISAS[ii] == KK_ISA_AVX512 ? 16 : 8), "%s isa %d: no channel blocks", label,
+                      ISAS[ii]);
+            cr_assert(p.ntasks == t->n * ((t->c + p.cblk - 1) / p.cblk));
+        }
+        run_tasks(1, kk_fdw_task_f32, &p, p.ntasks);
+        for (int th = 2; th <= 3; th++) {
+            p.y = got[th - 1];
+            run_tasks(th, kk_fdw_task_f32, &p, p.ntasks);
+            cr_assert(memcmp(got[0], got[th - 1], (size_t)ys * sizeof(float)) == 0,
+                      "%s isa %d: %d threads differ from 1", label, ISAS[ii], th);
+        }
+        if (!with_nan)
+            for (int64_t i = 0; i < ys; i++) {
+                const double e = fabs((double)got[0][i] - (double)want[i]);
+                if (!(e <= 2e-6 * (3.0 + (double)ks) + 2e-6 * fabs((double)want[i])))
+                    cr_assert_fail("%s isa %d: [%lld] = %.8g, expected %.8g", label, ISAS[ii], (long long)i,
+                                   got[0][i], want[i]);
+            }
+        if (!p.cblk || !dw_exact_act(t->act)) continue;
+        p.cblk = 0; /* the row kernels, a plane per task */
+        p.ntasks = t->n * t->c;
+        p.y = got[3];
+        run_tasks(2, kk_fdw_task_f32, &p, p.ntasks);
+        for (int64_t i = 0; i < ys; i++)
+            if (memcmp(&got[0][i], &got[3][i], sizeof(float)) != 0)
+                cr_assert_fail("%s isa %d: [%lld] = %.9g, the row kernel %.9g", label, ISAS[ii], (long long)i,
+                               got[0][i], got[3][i]);
+    }
+    free(x); free(w); free(b); free(r); free(want);
+    for (int i = 0; i < 4; i++) free(got[i]);
+}
+
+/* EfficientNet / MobileNet shapes and channel counts that are not
+ * multiples of 8 or 16. */
+Test(kk_dw, channel_blocks_models) {
+    static const struct { int64_t c, h, k, s; } cases[] = {
+        {672, 14, 5, 1}, {1152, 7, 5, 1}, {672, 14, 5, 2}, {480, 14, 3, 1}, {960, 7, 3, 1}, {576, 14, 3, 2},
+        {240, 28, 5, 2}, {192, 28, 3, 2}, {33, 14, 7, 1},  {17, 7, 7, 2},   {9, 20, 3, 1},  {23, 9, 5, 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        DwCase t = {0};
+        t.n = i % 4 == 3 ? 2 : 1;
+        t.c = cases[i].c;
+        t.in[0] = t.in[1] = cases[i].h;
+        t.k[0] = t.k[1] = cases[i].k;
+        t.s[0] = t.s[1] = cases[i].s;
+        t.d[0] = t.d[1] = 1;
+        t.p[0] = t.p[1] = t.p[2] = t.p[3] = cases[i].k / 2;
+        t.bias = i % 3 != 1;
+        t.res = i % 5 == 2;
+        t.act = DW_ACTS[i % 11];
+        dw_act_params(&t);
+        cr_assert(dw_finish(&t));
+        char label[160];
+        snprintf(label, sizeof label, "blocks c%lld %lldx%lld k%lld s%lld act %d", (long long)t.c,
+                 (long long)t.in[0], (long long)t.in[1], (long long)t.k[0], (long long)t.s[0], t.act);
+        dw_check_blocks(&t, label, 0);
+        if (i % 4 == 0) dw_check_blocks(&t, label, 1);
+    }
+}
+
+/* Random small geometries: non-square filters, dilations, strides (rows up
+ * to 3), asymmetric pads, odd channel counts, batches. */
+Test(kk_dw, channel_blocks_random) {
+    for (int it = 0; it < 200; it++) {
+        DwCase t = {0};
+        t.n = rint_in(1, 2);
+        t.c = rint_in(2, 40);
+        for (int a = 0; a < 2; a++) {
+            t.in[a] = rint_in(1, 16);
+            t.k[a] = rint_in(1, 7);
+            t.s[a] = rint_in(1, a ? 2 : 3);
+            t.d[a] = it % 4 == 3 ? rint_in(1, 2) : 1;
+            t.p[a] = rint_in(0, t.k[a] - 1);
+            t.p[2 + a] = rint_in(0, t.k[a] - 1);
+        }
+        if (it % 2 == 0) { /* square, equal strides: the register-blocked rows when 3 / 5 / 7 */
+            t.k[0] = t.k[1] = 3 + 2 * (it / 2 % 3);
+            t.s[0] = t.s[1] = 1 + it / 6 % 2;
+            t.d[0] = 1;
+            t.d[1] = 1;
+            t.p[0] = t.p[1] = t.p[2] = t.p[3] = t.k[0] / 2;
+            t.in[0] = rint_in(t.k[0], 20);
+            t.in[1] = rint_in(t.k[0], 20);
+        }
+        t.bias = it % 3 != 0;
+        t.res = it % 4 == 1;
+        t.act = DW_ACTS[it % 11];
+        dw_act_params(&t);
+        if (!dw_finish(&t)) continue;
+        if (!kk_fdw_cblock(get_isa(KK_ISA_AVX512), t.c, t.in[0], t.in[1], t.k[0], t.k[1], t.out[0], t.out[1],
+                           t.s[0], t.s[1], t.d[0], t.d[1], t.p[0], t.p[1]) &&
+            get_isa(KK_ISA_AVX512).dw != kk_fdw_plane_c)
+            continue; /* too large for a block: covered by the row kernel tests */
+        char label[200];
+        snprintf(label, sizeof label, "blocks case %d: n%lld c%lld %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld", it,
+                 (long long)t.n, (long long)t.c, (long long)t.in[0], (long long)t.in[1], (long long)t.k[0],
+                 (long long)t.k[1], (long long)t.s[0], (long long)t.s[1], (long long)t.d[0], (long long)t.d[1]);
+        dw_check_blocks(&t, label, it % 10 == 5);
+    }
+}
+
+/* Planes or channel counts that keep the one-plane tasks. */
+Test(kk_dw, channel_blocks_limits) {
+    const kk_fisa k = get_isa(KK_ISA_AVX512);
+    if (k.dw == kk_fdw_plane_c) return;
+    /* 21 x 20 outputs: above KK_FDW_CB_PLANE */
+    cr_assert(kk_fdw_cblock(k, 64, 21, 20, 3, 3, 21, 20, 1, 1, 1, 1, 1, 1) == 0);
+    cr_assert(kk_fdw_cblock(k, 64, 20, 20, 3, 3, 20, 20, 1, 1, 1, 1, 1, 1) == 16);
+    /* stride 3 along the rows, one channel, 9x10 filter taps (above KK_FDW_CB_TAPS) */
+    cr_assert(kk_fdw_cblock(k, 64, 14, 14, 3, 3, 4, 4, 3, 3, 1, 1, 0, 0) == 0);
+    cr_assert(kk_fdw_cblock(k, 1, 14, 14, 3, 3, 12, 12, 1, 1, 1, 1, 0, 0) == 0);
+    cr_assert(kk_fdw_cblock(k, 64, 12, 12, 9, 10, 4, 3, 1, 1, 1, 1, 0, 0) == 0);
+    /* the portable kernels never block */
+    cr_assert(kk_fdw_cblock(kk_fisa_portable(KK_ISA_AVX512), 64, 7, 7, 3, 3, 7, 7, 1, 1, 1, 1, 1, 1) == 0);
 }
 
 /* ----------------------------------------------------------- AveragePool */
