@@ -101,6 +101,9 @@ KK_API int kk_ln_vec_f32(int mid, const float *x, float *y, const float *scale, 
  * the vector form when there is one, else kk_act_f32 per element. For the
  * epilogues of fused kernels. */
 KK_API void kk_act_row_f32(float *y, int64_t n, int act, float alpha, float beta);
+/* kk_act_row_f32 on rows x n floats, rows ld floats apart (one dispatch:
+ * a GEMM tile's epilogue). */
+KK_API void kk_act_tile_f32(float *y, int64_t rows, int64_t n, int64_t ld, int act, float alpha, float beta);
 
 /* Clip with bounds read at run time: lo/hi point at one element each, or are
  * NULL for "no bound". When lo > hi every element becomes hi (ONNX). */

@@ -171,7 +171,7 @@ KK_API void kk_fpack_cols_f32(const float *b, float *dst, int64_t k, int64_t n, 
 /* ----------------------------------------------------------- epilogue */
 
 KK_API void kk_ftile_act(const kk_ftile *t) {
-    for (int i = 0; i < t->mr; i++) kk_act_row_f32(t->c + i * t->ldc, t->nr, t->act, t->alpha, t->beta);
+    kk_act_tile_f32(t->c, t->mr, t->nr, t->ldc, t->act, t->alpha, t->beta);
 }
 
 /* ---------------------------------------------- plain C micro-kernels */

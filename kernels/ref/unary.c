@@ -400,10 +400,11 @@
                 } \
             } \
     } \
-    /* y[i] = op(x[i]), i < n; y may equal x */ \
-    ATTR static __attribute__((unused)) void P##rows(int op, const float *x, float *y, int64_t n, float a, \
-                                                     float b) { \
-        int64_t i = 0; \
+    /* y[i] = op(x[i]), i < n, for `rows` rows ld floats apart; y may \
+     * equal x */ \
+    ATTR static __attribute__((unused)) void P##rows(int op, const float *x, float *y, int64_t rows, int64_t n, \
+                                                     int64_t ld, float a, float b) { \
+        int64_t i; \
         P##f v, r; \
         switch (op) { KK_VOPS(KK_VROW_CASE, P) default: break; } \
     }
@@ -411,18 +412,20 @@
 /* The loop of one op: whole vectors, then the tail through a padded one. */
 #define KK_VROW_CASE(P, code) \
     case code: \
-        for (; i < n - n % (int64_t)(sizeof v / 4); i += (int64_t)(sizeof v / 4)) { \
-            memcpy(&v, x + i, sizeof v); \
-            r = P##op(code, v, a, b); \
-            memcpy(y + i, &r, sizeof r); \
-        } \
-        if (i < n) { \
-            float buf[sizeof v / 4] = {0}; \
-            memcpy(buf, x + i, (size_t)(n - i) * sizeof(float)); \
-            memcpy(&v, buf, sizeof v); \
-            r = P##op(code, v, a, b); \
-            memcpy(buf, &r, sizeof r); \
-            memcpy(y + i, buf, (size_t)(n - i) * sizeof(float)); \
+        for (int64_t row_ = 0; row_ < rows; row_++, x += ld, y += ld) { \
+            for (i = 0; i < n - n % (int64_t)(sizeof v / 4); i += (int64_t)(sizeof v / 4)) { \
+                memcpy(&v, x + i, sizeof v); \
+                r = P##op(code, v, a, b); \
+                memcpy(y + i, &r, sizeof r); \
+            } \
+            if (i < n) { \
+                float buf[sizeof v / 4] = {0}; \
+                memcpy(buf, x + i, (size_t)(n - i) * sizeof(float)); \
+                memcpy(&v, buf, sizeof v); \
+                r = P##op(code, v, a, b); \
+                memcpy(buf, &r, sizeof r); \
+                memcpy(y + i, buf, (size_t)(n - i) * sizeof(float)); \
+            } \
         } \
         return;
 
@@ -470,7 +473,9 @@ KK_API int kk_ln_vec_f32(int mid, const float *x, float *y, const float *scale, 
 #endif
 }
 
-KK_API int kk_act_vec_f32(int op, const float *x, float *y, int64_t n, float alpha, float beta) {
+/* kk_act_vec_f32 over rows x n floats ld apart (x and y alike). */
+static int kk_act_vec_rows_f32(int op, const float *x, float *y, int64_t rows, int64_t n, int64_t ld, float alpha,
+                               float beta) {
     switch (op) {
 #define KK_VHAS(P, code) case code:
         KK_VOPS(KK_VHAS, _)
@@ -482,21 +487,31 @@ KK_API int kk_act_vec_f32(int op, const float *x, float *y, int64_t n, float alp
     if (op == KK_UN_CELU && !(alpha > 0)) return 0;
 #if defined(KK_VEC_X86)
     if (__builtin_cpu_supports("avx512f")) {
-        kk_v16rows(op, x, y, n, alpha, beta);
+        kk_v16rows(op, x, y, rows, n, ld, alpha, beta);
         return 1;
     }
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        kk_v8rows(op, x, y, n, alpha, beta);
+        kk_v8rows(op, x, y, rows, n, ld, alpha, beta);
         return 1;
     }
 #endif
 #if defined(KK_VEC)
-    kk_v4rows(op, x, y, n, alpha, beta);
+    kk_v4rows(op, x, y, rows, n, ld, alpha, beta);
     return 1;
 #else
-    (void)x, (void)y, (void)n, (void)beta;
+    (void)x, (void)y, (void)rows, (void)n, (void)ld, (void)beta;
     return 0;
 #endif
+}
+
+KK_API int kk_act_vec_f32(int op, const float *x, float *y, int64_t n, float alpha, float beta) {
+    return kk_act_vec_rows_f32(op, x, y, 1, n, n, alpha, beta);
+}
+
+KK_API void kk_act_tile_f32(float *y, int64_t rows, int64_t n, int64_t ld, int act, float alpha, float beta) {
+    if (act == 0 || kk_act_vec_rows_f32(act, y, y, rows, n, ld, alpha, beta)) return;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t i = 0; i < n; i++) y[r * ld + i] = kk_act_f32(act, y[r * ld + i], alpha, beta);
 }
 
 /* One switch case: the element loop of one op. */
