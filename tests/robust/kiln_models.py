@@ -7,7 +7,7 @@ valgrind and under AddressSanitizer + UndefinedBehaviorSanitizer.
 
 The models are exactly those of tests/models/run_models.py (the synthetic
 networks of make_models.py, ResNet-18 at 224x224, and the onnx wheel's nine
-"light" zoo graphs with their two extra outputs): 30 models. For each one,
+"light" zoo graphs with their two extra outputs): 31 models. For each one,
 `kiln compile MODEL -o OUT --exe` with kiln's default options (--exe: the
 standalone program's files are written too) must
 
