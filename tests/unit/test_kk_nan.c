@@ -149,3 +149,64 @@ Test(kk_nan, fast_maxpool_matches_reference) {
     }
     cr_assert_gt(ran, 50, "only %d shapes had no all-padding window", ran);
 }
+
+/* The fast MaxPool's unrolled windows (3x3 stride 2 and 1, 2x2 stride 2)
+ * and its general loop on rows of one to several vectors, with columns
+ * reaching outside the row on either side (pads, ceil_mode), inputs with
+ * and without NaN, -inf and signed zeros: the reference's bits, for every
+ * geometry and 1 to 3 threads. */
+Test(kk_nan, fast_maxpool_row_widths) {
+    static const int64_t widths[] = {1, 2, 3, 5, 7, 8, 9, 13, 15, 16, 17, 27, 31, 32, 33, 34,
+                                     47, 55, 63, 64, 65, 66, 97, 111, 112, 129};
+    static const int64_t wins[][5] = {/* kernel, stride, dilation (rows and columns), kernel columns, stride columns */
+                                      {3, 2, 1, 3, 2}, {2, 2, 1, 2, 2}, {3, 1, 1, 3, 1}, {3, 2, 2, 3, 2},
+                                      {2, 1, 1, 2, 1}, {1, 2, 1, 1, 2}, {5, 2, 1, 5, 2}, {3, 2, 1, 2, 1},
+                                      {4, 3, 1, 4, 3}};
+    const int nwin = (int)(sizeof wins / sizeof wins[0]), nw = (int)(sizeof widths / sizeof widths[0]);
+    int ran = 0;
+    for (int wi = 0; wi < nwin; wi++)
+        for (int xi = 0; xi < nw; xi++) {
+            const int64_t kh = wins[wi][0], kw = wins[wi][3], sh = wins[wi][1], sw = wins[wi][4], dl = wins[wi][2];
+            const int64_t k[2] = {kh, kw}, s[2] = {sh, sw}, d[2] = {dl, dl};
+            const int64_t in[2] = {rint_in(1, 12), widths[xi]}, n = rint_in(1, 2), c = rint_in(1, 3);
+            const int ceil_mode = (int)rint_in(0, 1), nan_pct = (int)rint_in(0, 3) * 20;
+            int64_t pads[4], out[2];
+            int ok = 1;
+            for (int i = 0; i < 2; i++) {
+                pads[i] = rint_in(0, k[i] - 1);
+                pads[2 + i] = rint_in(0, k[i] - 1);
+                const int64_t span = in[i] + pads[i] + pads[2 + i] - ((k[i] - 1) * d[i] + 1);
+                if (span < 0) ok = 0;
+                out[i] = span < 0 ? 0 : span / s[i] + 1;
+                if (ok && ceil_mode && span % s[i] && out[i] * s[i] < in[i] + pads[i]) out[i]++;
+            }
+            if (!ok || !kk_fmaxpool_windows_ok(in[0], k[0], s[0], d[0], pads[0], out[0]) ||
+                !kk_fmaxpool_windows_ok(in[1], k[1], s[1], d[1], pads[1], out[1]))
+                continue;
+            const int64_t xs = n * c * in[0] * in[1], ys = n * c * out[0] * out[1];
+            float *x = malloc((size_t)xs * sizeof(float)), *want = malloc((size_t)ys * sizeof(float));
+            float *got = malloc((size_t)ys * sizeof(float));
+            for (int64_t i = 0; i < xs; i++) x[i] = nan_pct ? nan_value(nan_pct) : (float)(rnd() % 41) - 20.0f;
+            maxpool_ref(x, want, n * c, in, k, out, s, d, pads);
+            for (int ii = 0; ii < 3; ii++)
+                for (int t = 1; t <= 3; t++) {
+                    kk_fdw_f32 p;
+                    const kk_fisa isa = get_isa(ISAS[ii]);
+                    memset(got, 0x5a, (size_t)ys * sizeof(float));
+                    kk_fmaxpool_init_f32(&p, isa, x, got, n, c, in, k, out, s, d, pads);
+                    run_tasks(t, kk_fmaxpool_task_f32, &p, p.ntasks);
+                    int64_t at = -1;
+                    cr_assert(same_floats(got, want, ys, &at),
+                              "window %d isa %d threads %d (%d%% NaN): %lldx%lld -> %lldx%lld pads %lld %lld %lld "
+                              "%lld: [%lld] = %g, reference %g",
+                              wi, ISAS[ii], t, nan_pct, (long long)in[0], (long long)in[1], (long long)out[0],
+                              (long long)out[1], (long long)pads[0], (long long)pads[1], (long long)pads[2],
+                              (long long)pads[3], (long long)at, at >= 0 ? got[at] : 0.0f, at >= 0 ? want[at] : 0.0f);
+                }
+            ran++;
+            free(x);
+            free(want);
+            free(got);
+        }
+    cr_assert_gt(ran, 150, "only %d shapes ran", ran);
+}
