@@ -805,7 +805,7 @@ static int conv_exec_op(const Node *n, const void *const *in, void *const *out, 
         CALL_FLOAT(t, kk_global_maxpool, in[0], out[0], g.n * g.c, g.plane);
         return 0;
     case OP_LRN:
-        CALL_FLOAT(t, kk_lrn, in[0], out[0], g.n, g.c, g.plane, a->size, a->alpha, a->beta, a->bias);
+        CALL_FLOAT(t, kk_lrn, in[0], out[0], g.n, g.c, g.plane, g.plane, a->size, a->alpha, a->beta, a->bias);
         return 0;
     case OP_GEMM: {
         int64_t m, k, k2, nn, rows = 1, cols = 1;
@@ -1032,13 +1032,19 @@ int conv_emit(Emitter *e, const Node *n, const char *const *in, const char *cons
         emit(e, "kk_global_%s_%s(%s, %s, %lld, %lld", n->op == OP_GLOBAL_AVG_POOL ? "avgpool" : "maxpool", sfx,
              in[0], out[0], (long long)(g.n * g.c), (long long)g.plane);
         break;
-    case OP_LRN:
-        emit(e, "kk_lrn_%s(%s, %s, %lld, %lld, %lld, %lld", sfx, in[0], out[0], (long long)g.n, (long long)g.c,
-             (long long)g.plane, (long long)a->size);
+    case OP_LRN: {
+        /* planes pstride (x's) apart, the output's `plane` of each computed:
+         * the same on a whole node, a band of rows on a part of a split one */
+        int64_t plane = 1, pstride = 1;
+        for (int k = 2; k < n->outputs[0]->rank; k++) plane *= n->outputs[0]->dims[k];
+        for (int k = 2; k < n->inputs[0]->rank; k++) pstride *= n->inputs[0]->dims[k];
+        emit(e, "kk_lrn_%s(%s, %s, %lld, %lld, %lld, %lld, %lld", sfx, in[0], out[0], (long long)g.n,
+             (long long)g.c, (long long)plane, (long long)pstride, (long long)a->size);
         emit_scalar(e, t, a->alpha);
         emit_scalar(e, t, a->beta);
         emit_scalar(e, t, a->bias);
         break;
+    }
     case OP_GEMM: {
         int64_t m, k, k2, nn, rows = 1, cols = 1;
         gemm_dims(n, &m, &k, &k2, &nn);

@@ -84,12 +84,13 @@ KK_API void kk_global_avgpool_f64(const double *x, double *y, int64_t nc, int64_
 KK_API void kk_global_maxpool_f32(const float *x, float *y, int64_t nc, int64_t plane);
 KK_API void kk_global_maxpool_f64(const double *x, double *y, int64_t nc, int64_t plane);
 
-/* LRN across the channels of x (n, c, plane):
+/* LRN across the channels of x (n, c, planes pstride elements apart, the
+ * first `plane` of each computed; pstride == plane for whole planes):
  *   y = x / (bias + alpha / size * sum of x^2 over channels
  *            [c - floor((size-1)/2), c + ceil((size-1)/2)] within [0, c)) ^ beta */
-KK_API void kk_lrn_f32(const float *x, float *y, int64_t n, int64_t c, int64_t plane,
+KK_API void kk_lrn_f32(const float *x, float *y, int64_t n, int64_t c, int64_t plane, int64_t pstride,
                        int64_t size, float alpha, float beta, float bias);
-KK_API void kk_lrn_f64(const double *x, double *y, int64_t n, int64_t c, int64_t plane,
+KK_API void kk_lrn_f64(const double *x, double *y, int64_t n, int64_t c, int64_t plane, int64_t pstride,
                        int64_t size, double alpha, double beta, double bias);
 
 /* Gemm: y (M, N) = alpha * A' B' + beta * C with A' = trans_a ? a^T : a (a

@@ -97,6 +97,13 @@ KK_API int kk_act_vec_f32(int op, const float *x, float *y, int64_t n, float alp
  * same way however the tensor is cut. */
 KK_API int kk_ln_vec_f32(int mid, const float *x, float *y, const float *scale, const float *bias, int64_t outer,
                          int64_t c, int64_t inner, double eps, float *mean, float *invstd);
+/* float32 LRN of one image with LRN's usual beta of 0.75, in vectors: c
+ * channel planes pstride floats apart, the first `plane` of each computed,
+ * y = x / (bias + scale * sum of x^2 over the channel window of `size`)^0.75
+ * with the power as two square roots (kernels/ref/conv.c's kk_lrn_f32).
+ * Returns 0 without touching y when there is no vector code. */
+KK_API int kk_lrn34_vec_f32(const float *x, float *y, int64_t c, int64_t plane, int64_t pstride, int64_t size,
+                            float scale, float bias);
 /* Activation act (a KK_UN_* code, 0 = none) applied in place to n floats:
  * the vector form when there is one, else kk_act_f32 per element. For the
  * epilogues of fused kernels. */

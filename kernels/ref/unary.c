@@ -121,15 +121,21 @@
 #define KK_VEC 1
 #define KK_VINL static inline __attribute__((always_inline, unused))
 
-/* min(x, c) and max(x, c) of the generic vectors (NaN x stays NaN). */
+/* min(x, c) and max(x, c) of the generic vectors (NaN x stays NaN), and
+ * a lane-wise correctly rounded sqrt. */
 #define KK_VMINMAX_GEN(P, ATTR) \
     KK_VINL ATTR P##f P##min(P##f x, float c) { return P##sel(x > c, P##k(c), x); } \
-    KK_VINL ATTR P##f P##max(P##f x, float c) { return P##sel(x < c, P##k(c), x); }
-/* The same with one x86 instruction: minps / maxps return their second
- * operand when either is NaN, so a NaN x stays NaN as above. */
-#define KK_VMINMAX_X86(P, ATTR, V, MIN, MAX, SET1) \
+    KK_VINL ATTR P##f P##max(P##f x, float c) { return P##sel(x < c, P##k(c), x); } \
+    KK_VINL ATTR P##f P##sqrt(P##f x) { \
+        for (int64_t l = 0; l < (int64_t)(sizeof x / 4); l++) x[l] = sqrtf(x[l]); \
+        return x; \
+    }
+/* The same with one x86 instruction each: minps / maxps return their
+ * second operand when either is NaN, so a NaN x stays NaN as above. */
+#define KK_VMINMAX_X86(P, ATTR, V, MIN, MAX, SET1, SQRT) \
     KK_VINL ATTR P##f P##min(P##f x, float c) { return (P##f)MIN(SET1(c), (V)x); } \
-    KK_VINL ATTR P##f P##max(P##f x, float c) { return (P##f)MAX(SET1(c), (V)x); }
+    KK_VINL ATTR P##f P##max(P##f x, float c) { return (P##f)MAX(SET1(c), (V)x); } \
+    KK_VINL ATTR P##f P##sqrt(P##f x) { return (P##f)SQRT((V)x); }
 
 /* Instantiates the vector helpers with prefix P for W lanes under ATTR;
  * MINMAX(P, ATTR) defines P##min and P##max. */
@@ -400,6 +406,47 @@
                 } \
             } \
     } \
+    /* LRN with beta 0.75 over c channel planes pstride floats apart, the \
+     * first `plane` floats of each: y = x / (bias + scale * window sum of \
+     * x^2)^0.75, the power as two square roots */ \
+    ATTR static __attribute__((unused)) void P##lrn34(const float *x, float *y, int64_t c, int64_t plane, \
+                                                      int64_t pstride, int64_t size, float scale, float bias) { \
+        const int64_t w = (int64_t)(sizeof(P##f) / 4); \
+        P##f v, s, r; \
+        for (int64_t ci = 0; ci < c; ci++) { \
+            int64_t lo = ci - (size - 1) / 2, hi = ci + size / 2; \
+            if (lo < 0) lo = 0; \
+            if (hi > c - 1) hi = c - 1; \
+            const float *xw = x + lo * pstride, *xc = x + ci * pstride; \
+            float *yc = y + ci * pstride; \
+            const int64_t nw = hi - lo + 1, tail = plane % w; \
+            for (int64_t i = 0; i < plane; i += w) { \
+                float buf[sizeof(P##f) / 4] = {0}; \
+                const int64_t nb = i + w <= plane ? w : tail; /* the last vector: through buf */ \
+                s = P##k(0.0f); \
+                for (int64_t q = 0; q < nw; q++) { \
+                    if (nb == w) memcpy(&v, xw + q * pstride + i, sizeof v); \
+                    else { \
+                        memcpy(buf, xw + q * pstride + i, (size_t)nb * sizeof(float)); \
+                        memcpy(&v, buf, sizeof v); \
+                    } \
+                    s += v * v; \
+                } \
+                r = P##sqrt(s * scale + bias); \
+                if (nb == w) memcpy(&v, xc + i, sizeof v); \
+                else { \
+                    memcpy(buf, xc + i, (size_t)nb * sizeof(float)); \
+                    memcpy(&v, buf, sizeof v); \
+                } \
+                v = v / (r * P##sqrt(r)); \
+                if (nb == w) memcpy(yc + i, &v, sizeof v); \
+                else { \
+                    memcpy(buf, &v, sizeof v); \
+                    memcpy(yc + i, buf, (size_t)nb * sizeof(float)); \
+                } \
+            } \
+        } \
+    } \
     /* y[i] = op(x[i]), i < n, for `rows` rows ld floats apart; y may \
      * equal x */ \
     ATTR static __attribute__((unused)) void P##rows(int op, const float *x, float *y, int64_t rows, int64_t n, \
@@ -441,8 +488,8 @@ KK_VDEF(kk_v4, 4, KK_VFC, KK_VMINMAX_GEN)
 #if defined(__x86_64__)
 #define KK_VEC_X86 1
 #include <immintrin.h>
-#define KK_VMM8(P, ATTR) KK_VMINMAX_X86(P, ATTR, __m256, _mm256_min_ps, _mm256_max_ps, _mm256_set1_ps)
-#define KK_VMM16(P, ATTR) KK_VMINMAX_X86(P, ATTR, __m512, _mm512_min_ps, _mm512_max_ps, _mm512_set1_ps)
+#define KK_VMM8(P, ATTR) KK_VMINMAX_X86(P, ATTR, __m256, _mm256_min_ps, _mm256_max_ps, _mm256_set1_ps, _mm256_sqrt_ps)
+#define KK_VMM16(P, ATTR) KK_VMINMAX_X86(P, ATTR, __m512, _mm512_min_ps, _mm512_max_ps, _mm512_set1_ps, _mm512_sqrt_ps)
 KK_VDEF(kk_v8, 8, __attribute__((target("avx2,fma"))) KK_VFC, KK_VMM8)
 KK_VDEF(kk_v16, 16, __attribute__((target("avx512f"))) KK_VFC, KK_VMM16)
 #endif
@@ -500,6 +547,27 @@ static int kk_act_vec_rows_f32(int op, const float *x, float *y, int64_t rows, i
     return 1;
 #else
     (void)x, (void)y, (void)rows, (void)n, (void)ld, (void)beta;
+    return 0;
+#endif
+}
+
+KK_API int kk_lrn34_vec_f32(const float *x, float *y, int64_t c, int64_t plane, int64_t pstride, int64_t size,
+                            float scale, float bias) {
+#if defined(KK_VEC_X86)
+    if (__builtin_cpu_supports("avx512f")) {
+        kk_v16lrn34(x, y, c, plane, pstride, size, scale, bias);
+        return 1;
+    }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        kk_v8lrn34(x, y, c, plane, pstride, size, scale, bias);
+        return 1;
+    }
+#endif
+#if defined(KK_VEC)
+    kk_v4lrn34(x, y, c, plane, pstride, size, scale, bias);
+    return 1;
+#else
+    (void)x, (void)y, (void)c, (void)plane, (void)pstride, (void)size, (void)scale, (void)bias;
     return 0;
 #endif
 }

@@ -956,7 +956,8 @@ def elementwise_parts():
     per-column constants, a rank-3 constant), Where / Greater, a channel
     Softmax that cannot be split at that axis, a graph input read by
     several parts, Transposes (each part reads the input through its
-    strides). A convolution first gives the build its thread pool."""
+    strides), an LRN cut into bands of rows. A convolution first gives the
+    build its thread pool."""
     g = Net("elementwise_parts", 71, opset=17)
     c, h, w = 48, 40, 40
     x = g.conv(g.input("x", (1, c, h, w)), c, 3, base="conv")
@@ -975,7 +976,9 @@ def elementwise_parts():
     # and one that swaps the two spatial axes
     t1 = g.transpose(g.act("Tanh", q), (0, 2, 3, 1))
     t2 = g.transpose(g.act("Neg", r), (0, 1, 3, 2))
-    return g.model([g.act("Relu", g.add(r, q)), t1, t2])
+    # LRN (Inception's), split into bands of rows
+    lrn = g.node("LRN", [g.act("Abs", r)], (1, c, h, w), size=5, alpha=1e-4, beta=0.75, bias=1.0)
+    return g.model([g.act("Relu", g.add(r, q)), t1, t2, lrn])
 
 
 MODELS = {

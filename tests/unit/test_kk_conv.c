@@ -237,13 +237,42 @@ Test(kk_lrn, channel_windows) {
     /* alpha / size = 1, beta 1, bias 1: y = x / (1 + sum of squares in the window) */
     const float x[3] = {1, 2, 3};
     float y[3];
-    kk_lrn_f32(x, y, 1, 3, 1, 3, 3.0f, 1.0f, 1.0f);
+    kk_lrn_f32(x, y, 1, 3, 1, 1, 3, 3.0f, 1.0f, 1.0f);
     const float want3[3] = {1.0f / 6, 2.0f / 15, 3.0f / 14};
     assert_floats(y, want3, 3);
     /* size 2: the window is [c, c + 1] */
-    kk_lrn_f32(x, y, 1, 3, 1, 2, 2.0f, 1.0f, 1.0f);
+    kk_lrn_f32(x, y, 1, 3, 1, 1, 2, 2.0f, 1.0f, 1.0f);
     const float want2[3] = {1.0f / 6, 2.0f / 14, 3.0f / 10};
     assert_floats(y, want2, 3);
+}
+
+Test(kk_lrn, beta_three_quarters_and_row_bands) {
+    /* beta 0.75 (square roots) against the pow formula in double; a band of
+     * rows (plane < pstride: one part of a split node) gives the same bits
+     * as those rows of the whole node and writes nothing else */
+    enum { C = 7, H = 5, W = 6, P = H * W };
+    float x[C * P], y[C * P], yb[C * P];
+    for (int i = 0; i < C * P; i++) x[i] = (float)((i * 37) % 23 - 11) * 0.37f;
+    const int64_t size = 5;
+    const float alpha = 0.3f, beta = 0.75f, bias = 1.5f;
+    kk_lrn_f32(x, y, 1, C, P, P, size, alpha, beta, bias);
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < P; i++) {
+            double sum = 0.0;
+            for (int cj = c - 2; cj <= c + 2; cj++)
+                if (cj >= 0 && cj < C) sum += (double)x[cj * P + i] * (double)x[cj * P + i];
+            const double want = (double)x[c * P + i] / pow((double)bias + (double)alpha / 5.0 * sum, 0.75);
+            cr_assert(fabs((double)y[c * P + i] - want) <= 1e-6 * fabs(want) + 1e-12, "c %d i %d: %.9g vs %.9g", c,
+                      i, (double)y[c * P + i], want);
+        }
+    for (int i = 0; i < C * P; i++) yb[i] = -7.0f;
+    kk_lrn_f32(x + 2 * W, yb + 2 * W, 1, C, 2 * W, P, size, alpha, beta, bias); /* rows 2 and 3 */
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < P; i++) {
+            const int in_band = i >= 2 * W && i < 4 * W;
+            if (in_band) cr_assert(yb[c * P + i] == y[c * P + i], "band c %d i %d", c, i);
+            else cr_assert(yb[c * P + i] == -7.0f, "outside the band c %d i %d was written", c, i);
+        }
 }
 
 /* ----------------------------------------------------------------- kk_gemm */
@@ -621,7 +650,7 @@ Test(conv_ops, lrn_needs_size) {
     emit_init(&e, "m");
     const char *in[1] = {"X"}, *out[1] = {"Y"};
     cr_assert_eq(conv_emit(&e, f.n, in, out, &f.d), 0);
-    cr_assert_str_eq(e.buf, "kk_lrn_f32(X, Y, 1, 5, 4, 3, 9.99999975e-05f, 0.75f, 1.0f);\n");
+    cr_assert_str_eq(e.buf, "kk_lrn_f32(X, Y, 1, 5, 4, 4, 3, 9.99999975e-05f, 0.75f, 1.0f);\n");
     emit_free(&e);
     fx_free(&f);
 }

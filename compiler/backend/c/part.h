@@ -3,7 +3,7 @@
  * thread pool (part.c). Elementwise nodes (OPF_ELEMENTWISE, any
  * broadcasting), Transpose, LayerNormalization over trailing axes and
  * Softmax / LogSoftmax over their axis compute every slice along an outer
- * axis of their output independently. Such a node, when it is big enough and the
+ * axis of their output independently; LRN every band of rows. Such a node, when it is big enough and the
  * model has a pool, runs as `parts` tasks: the op's own emitter writes the
  * call for one part (the node seen with that axis cut to its part's
  * extent, a compile-time constant), and each tensor's expression moves by
@@ -21,7 +21,7 @@
 #define CG_PART_MIN_ELEMS 32768
 
 typedef struct PartPlan {
-    int axis;              /* output axis cut into parts; every output dim before it is 1 */
+    int axis;              /* output axis cut into parts; every output dim before it is 1 (LRN: but C) */
     int64_t parts;         /* equal parts (a divisor of the axis' extent) */
     Node view;             /* the node as one part sees it: values below */
     Value vals[KILN_MAX_IN + KILN_MAX_OUT];
