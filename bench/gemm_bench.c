@@ -69,6 +69,10 @@ static const Shape shapes[] = {
     {"mbv2 conv1x1 144<-24 56x56", 1, 144, 24, 56, 56, 1, 1},
     {"mbv2 conv1x1 384<-64 14x14", 1, 384, 64, 14, 14, 1, 1},
     {"mbv2 conv1x1 160<-576 7x7", 1, 160, 576, 7, 7, 1, 1},
+    /* SqueezeNet's squeeze 1x1 convolutions: few output channels, small maps */
+    {"sq conv1x1 16<-64 55x55", 1, 16, 64, 55, 55, 1, 1},
+    {"sq conv1x1 32<-128 27x27", 1, 32, 128, 27, 27, 1, 1},
+    {"sq conv1x1 64<-512 13x13", 1, 64, 512, 13, 13, 1, 1},
     /* 3x3 convolutions (ResNet-18/50) */
     {"r18 conv3x3 64<-64 56x56", 1, 64, 64, 56, 56, 3, 1},
     {"r18 conv3x3 128<-128 28x28", 1, 128, 128, 28, 28, 3, 1},

@@ -304,8 +304,9 @@ KK_API void kk_fwino_init_f32(kk_fwino_f32 *p, kk_fisa k, int tm, const float *x
     p->alpha = alpha;
     p->beta = beta;
     /* too few groups of tile panels for the threads: also split the output
-     * channels (each chunk transforms the group's input again) */
-    const int64_t want = 2 * (int64_t)(nthreads < 1 ? 1 : nthreads);
+     * channels, into as few chunks as give every thread one (each chunk
+     * transforms the group's input again; the chunks are equal) */
+    const int64_t want = nthreads < 1 ? 1 : nthreads;
     p->nmc = nthreads <= 1 || p->ngrp >= want ? 1 : (want + p->ngrp - 1) / p->ngrp;
     if (p->nmc > p->npm) p->nmc = p->npm;
     if (p->nmc < 1) p->nmc = 1;
