@@ -350,7 +350,7 @@ KK_API void kk_fconv_init_f32(kk_fconv_f32 *p, kk_fisa k, const float *x, const 
      * column blocks alone are too few. A split either repacks each block per
      * row chunk, or, for one image and one group, packs all of B once into
      * shared scratch first (kk_fconv_pack_task_f32) */
-    int64_t cols = n * group * p->npn, want = 4 * (int64_t)(nthreads < 1 ? 1 : nthreads);
+    int64_t cols = n * group * p->npn, want = 2 * (int64_t)(nthreads < 1 ? 1 : nthreads);
     p->shared = kk_fconv_shared(k.isa, nthreads, n, group, p->npn, p->mg, p->kg, p->osz) && !kk_fconv_direct(p);
     p->nkb = (p->kg + k.kc - 1) / k.kc;
     p->npacks = p->shared ? p->nkb * p->npn : 0;
