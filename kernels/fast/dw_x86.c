@@ -237,7 +237,8 @@ KK_DWX_EXP(256, KK_DWX_256, __m256, __m256i, _mm256_set1_ps, _mm256_set1_epi32, 
         default: { /* Sigmoid, SiLU, Swish */                                                                    \
             const V z = act == KK_UN_SWISH ? MUL(v, va) : v;                                                     \
             const V den = ADD(one, kk_dwx_exp##SFX(SUB(zero, z)));                                               \
-            const V sg = kk_dwx_nr##SFX(RCP(den), den, two);                                                     \
+            V sg = kk_dwx_nr##SFX(RCP(den), den, two);                                                           \
+            sg = BLENDLT(sg, SET1(KK_SIGMOID_TINY), zero, sg); /* see KK_SIGMOID_TINY */                         \
             return act == KK_UN_SIGMOID ? sg : MUL(v, sg);                                                       \
         }                                                                                                        \
         }                                                                                                        \

@@ -82,6 +82,7 @@ KK_X512 KK_FX_INLINE __m512 kk_fx_act512(__m512 v, int act, float alpha, float b
     case KK_UN_SWISH: {
         __m512 z = act == KK_UN_SWISH ? _mm512_mul_ps(v, _mm512_set1_ps(alpha)) : v;
         __m512 s = _mm512_div_ps(one, _mm512_add_ps(one, kk_fx_exp512(_mm512_sub_ps(zero, z))));
+        s = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(s, _mm512_set1_ps(KK_SIGMOID_TINY), _CMP_GE_OQ), s);
         return act == KK_UN_SIGMOID ? s : _mm512_mul_ps(v, s);
     }
     case KK_UN_TANH: { /* sign(x) (1 - e) / (1 + e), e = exp(-2|x|) */
@@ -305,6 +306,7 @@ KK_X256 KK_FX_INLINE __m256 kk_fx_act256(__m256 v, int act, float alpha, float b
     case KK_UN_SWISH: {
         __m256 z = act == KK_UN_SWISH ? _mm256_mul_ps(v, _mm256_set1_ps(alpha)) : v;
         __m256 s = _mm256_div_ps(one, _mm256_add_ps(one, kk_fx_exp256(_mm256_sub_ps(zero, z))));
+        s = _mm256_and_ps(s, _mm256_cmp_ps(s, _mm256_set1_ps(KK_SIGMOID_TINY), _CMP_GE_OQ));
         return act == KK_UN_SIGMOID ? s : _mm256_mul_ps(v, s);
     }
     case KK_UN_TANH: { /* sign(x) (1 - e) / (1 + e), e = exp(-2|x|) */

@@ -279,9 +279,18 @@
         case KK_UN_THRESHOLDED_RELU: return P##sel(v > a, v, z); \
         case KK_UN_SHRINK: return P##sel(v < -a, v + b, P##sel(v > a, v - b, z)); \
         case KK_UN_EXP: return P##exp(v); \
-        case KK_UN_SIGMOID: return 1.0f / (P##exp(-v) + 1.0f); \
-        case KK_UN_SILU: return v / (P##exp(-v) + 1.0f); \
-        case KK_UN_SWISH: return v / (P##exp(v * -a) + 1.0f); \
+        case KK_UN_SIGMOID: { \
+            const P##f s_ = 1.0f / (P##exp(-v) + 1.0f); \
+            return P##sel(s_ < KK_SIGMOID_TINY, z, s_); \
+        } \
+        case KK_UN_SILU: { \
+            const P##f s_ = 1.0f / (P##exp(-v) + 1.0f); \
+            return v * P##sel(s_ < KK_SIGMOID_TINY, z, s_); \
+        } \
+        case KK_UN_SWISH: { \
+            const P##f s_ = 1.0f / (P##exp(v * -a) + 1.0f); \
+            return v * P##sel(s_ < KK_SIGMOID_TINY, z, s_); \
+        } \
         case KK_UN_TANH: return P##tanh(v); \
         case KK_UN_ELU: return P##sel(v < 0.0f, P##expm1n(v) * a, v); \
         case KK_UN_SELU: return P##sel(v > 0.0f, v, P##expm1n(v) * a) * b; \
