@@ -848,24 +848,26 @@ KK_API void kk_fmaxpool_task_f32(void *plan, int64_t task, int worker) {
  * in (kh, kw) order from NaN ("nothing yet"): a number replaces NaN, a NaN
  * never replaces a number, so the result is NaN only for an all-NaN window,
  * as kk_maxpool_f32. */
+KK_API float kk_fmaxpool_point_c(const kk_fdw_f32 *p, const float *xp, int64_t oy, int64_t ox) {
+    float best = NAN;
+    for (int64_t a = 0; a < p->kh; a++) {
+        const int64_t iy = oy * p->sh + a * p->dh - p->ph;
+        if (iy < 0 || iy >= p->ih) continue;
+        for (int64_t b = 0; b < p->kw; b++) {
+            const int64_t ix = ox * p->sw + b * p->dw - p->pw;
+            if (ix < 0 || ix >= p->iw) continue;
+            const float v = xp[iy * p->iw + ix];
+            if (v > best || isnan(best)) best = v;
+        }
+    }
+    return best;
+}
+
 KK_API void kk_fmaxpool_plane_c(const kk_fdw_f32 *p, int64_t plane) {
     const float *xp = p->x + plane * p->ih * p->iw;
     float *yp = p->y + plane * p->oh * p->ow;
     for (int64_t oy = 0; oy < p->oh; oy++)
-        for (int64_t ox = 0; ox < p->ow; ox++) {
-            float best = NAN;
-            for (int64_t a = 0; a < p->kh; a++) {
-                const int64_t iy = oy * p->sh + a * p->dh - p->ph;
-                if (iy < 0 || iy >= p->ih) continue;
-                for (int64_t b = 0; b < p->kw; b++) {
-                    const int64_t ix = ox * p->sw + b * p->dw - p->pw;
-                    if (ix < 0 || ix >= p->iw) continue;
-                    const float v = xp[iy * p->iw + ix];
-                    if (v > best || isnan(best)) best = v;
-                }
-            }
-            yp[oy * p->ow + ox] = best;
-        }
+        for (int64_t ox = 0; ox < p->ow; ox++) yp[oy * p->ow + ox] = kk_fmaxpool_point_c(p, xp, oy, ox);
 }
 
 KK_API int kk_fmaxpool_windows_ok(int64_t in, int64_t k, int64_t s, int64_t d, int64_t pb, int64_t out) {

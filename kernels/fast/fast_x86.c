@@ -570,21 +570,6 @@ KK_FX_INLINE int kk_fx_mpgeo_init(const kk_fdw_f32 *p, int64_t vl, kk_fx_mpgeo *
     return 1;
 }
 
-/* Output (oy, ox) of plane xp as kk_fmaxpool_plane_c computes it. */
-KK_FX_INLINE float kk_fx_mp_point(const kk_fdw_f32 *p, const float *xp, int64_t oy, int64_t ox) {
-    float best = NAN;
-    for (int64_t a = 0; a < p->kh; a++) {
-        const int64_t iy = oy * p->sh + a * p->dh - p->ph;
-        if (iy < 0 || iy >= p->ih) continue;
-        for (int64_t b = 0; b < p->kw; b++) {
-            const int64_t ix = ox * p->sw + b * p->dw - p->pw;
-            if (ix < 0 || ix >= p->iw) continue;
-            const float v = xp[iy * p->iw + ix];
-            if (v > best || isnan(best)) best = v;
-        }
-    }
-    return best;
-}
 
 /* Tap b of the vector at column s of row R: EDGE, masked loads by mask
  * pair m (mk[e][b]); SW 2: the half of two vectors idx[b] selects. */
@@ -656,7 +641,7 @@ KK_FX_INLINE float kk_fx_mp_point(const kk_fdw_f32 *p, const float *xp, int64_t 
         }                                                                                                        \
         for (; bad; bad &= bad - 1u) {                                                                           \
             const int64_t l = __builtin_ctz(bad);                                                                \
-            yr[ox + l] = kk_fx_mp_point(p, xp, oy, ox + l);                                                      \
+            yr[ox + l] = kk_fmaxpool_point_c(p, xp, oy, ox + l);                                                      \
         }                                                                                                        \
     }
 /* The maxima of input row R into C, vectors [v0, v1). */
@@ -770,7 +755,7 @@ KK_FX_INLINE float kk_fx_mp_point(const kk_fdw_f32 *p, const float *xp, int64_t 
                 }                                                                                                \
                 for (; bad; bad &= bad - 1u) {                                                                   \
                     const int64_t l = __builtin_ctz(bad);                                                        \
-                    yr[ox + l] = kk_fx_mp_point(p, xp, oy, ox + l);                                              \
+                    yr[ox + l] = kk_fmaxpool_point_c(p, xp, oy, ox + l);                                              \
                 }                                                                                                \
             }                                                                                                    \
         }                                                                                                        \

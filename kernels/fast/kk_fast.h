@@ -271,6 +271,9 @@ KK_API void kk_fmaxpool_init_f32(kk_fdw_f32 *p, kk_fisa k, const float *x, float
                                  const int64_t *strides, const int64_t *dilations, const int64_t *pads);
 KK_API void kk_fmaxpool_task_f32(void *plan, int64_t task, int worker);
 KK_API void kk_fmaxpool_plane_c(const kk_fdw_f32 *p, int64_t plane);
+/* Output (oy, ox) of plane xp as kk_fmaxpool_plane_c computes it (the
+ * vector kernels' redo of a window that came out as -inf). */
+KK_API float kk_fmaxpool_point_c(const kk_fdw_f32 *p, const float *xp, int64_t oy, int64_t ox);
 /* 1 when every one of `out` windows along an axis (input in, kernel k,
  * stride s, dilation d, begin pad pb) holds an input element: the fast
  * MaxPool's precondition (an all-padding window is the reference kernel's

@@ -146,27 +146,6 @@
     KK_VINL ATTR P##f P##sel(P##i m, P##f a, P##f b) { return (P##f)((m & (P##i)a) | (~m & (P##i)b)); } \
     KK_VINL ATTR P##f P##abs(P##f x) { return (P##f)((P##i)x & 0x7fffffff); } \
     MINMAX(P, ATTR) \
-    /* exp(x + xl), |xl| tiny against ln2 (0 but for erfc's split argument) */ \
-    KK_VINL ATTR P##f P##exp2(P##f x, P##f xl) { \
-        x = P##max(P##min(x, 88.8f), -104.0f); \
-        const P##f t = x * 1.44269504f + 12582912.0f; /* 1.5 * 2^23: round to integer */ \
-        const P##i n = (P##i)t - 0x4B400000; \
-        const P##f nf = t - 12582912.0f; \
-        P##f r = x - nf * 0.693359375f; \
-        r = r - nf * -2.12194440e-4f; \
-        r = r + xl; \
-        P##f p = P##k(1.0f / 5040.0f); \
-        p = p * r + 1.0f / 720.0f; \
-        p = p * r + 1.0f / 120.0f; \
-        p = p * r + 1.0f / 24.0f; \
-        p = p * r + 1.0f / 6.0f; \
-        p = p * r + 0.5f; \
-        p = p * r + 1.0f; \
-        p = p * r + 1.0f; \
-        const P##i n1 = n >> 1, n2 = n - n1; \
-        return p * (P##f)((n1 + 127) << 23) * (P##f)((n2 + 127) << 23); \
-    } \
-    KK_VINL ATTR P##f P##exp(P##f x) { return P##exp2(x, P##k(0.0f)); } \
     /* exp(x + xl) for x + xl in [-104, 88] where xl need not be small: \
      * n comes from the sum, xl joins the reduced argument after the \
      * exact Cody-Waite steps on x */ \
@@ -188,6 +167,11 @@
         const P##i n1 = n >> 1, n2 = n - n1; \
         return p * (P##f)((n1 + 127) << 23) * (P##f)((n2 + 127) << 23); \
     } \
+    /* exp(x + xl), |xl| small against ln2 (0 but for erfc's split argument), \
+     * x clamped so that results down to the subnormals and up to the \
+     * overflow to inf come out right */ \
+    KK_VINL ATTR P##f P##exp2(P##f x, P##f xl) { return P##exps(P##max(P##min(x, 88.8f), -104.0f), xl); } \
+    KK_VINL ATTR P##f P##exp(P##f x) { return P##exp2(x, P##k(0.0f)); } \
     /* erfc(z), z >= 0 (0 past 10, where float's erfc is 0 or subnormal, \
      * so Gelu(-inf) is -inf * 0 = NaN like the scalar formula): \
      * t exp(-z^2 + C(t)), t = 1 / (1 + z/2), with the \
