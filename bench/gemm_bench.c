@@ -6,13 +6,14 @@
  *
  *   cmake --build BUILD --target kk
  *   cc -O2 -std=c11 -pthread -Ikernels -Ikernels/fast bench/gemm_bench.c BUILD/libkk.a -lm -o gemm_bench
- *   ./gemm_bench [--isa=avx512|avx2|portable] [--threads=T] [--peak=GFLOPS] [--ms=MS] [--cold]
- *                [--only=SUBSTRING]
+ *   ./gemm_bench [--isa=avx512|avx2|portable] [--threads=T] [--peak=GFLOPS] [--ms=MS] [--cold[=MIB]]
+ *                [--wino=2|4] [--res] [--only=SUBSTRING]
  *
  * Each shape runs for about MS milliseconds (default 300) after a warm-up;
  * the best run is reported. --cold evicts the caches below the last level
- * before each run (a 16 MiB sweep, not timed), as in a model where a
- * layer's weights were last read one inference ago. "%peak" divides by --peak (default 239, the
+ * before each run (a 16 MiB sweep, not timed; --cold=256 also pushes the
+ * weights out of a shared last level, as a model's other weights do), as
+ * in a model where a layer's weights were last read one inference ago. "%peak" divides by --peak (default 239, the
  * 1-thread AVX-512 peak bench/fma_peak.c measures on the reference
  * machine) times the thread count.
  */
@@ -128,12 +129,13 @@ int main(int argc, char **argv) {
         else if (!strncmp(argv[i], "--peak=", 7)) peak = atof(argv[i] + 7);
         else if (!strncmp(argv[i], "--ms=", 5)) ms = atof(argv[i] + 5);
         else if (!strncmp(argv[i], "--only=", 7)) only = argv[i] + 7;
-        else if (!strcmp(argv[i], "--cold")) cold = 1;
+        else if (!strcmp(argv[i], "--cold")) cold = 16;
+        else if (!strncmp(argv[i], "--cold=", 7)) cold = atoi(argv[i] + 7);
         else if (!strcmp(argv[i], "--res")) res = 1;
         else if (!strncmp(argv[i], "--wino=", 7)) wino = atoi(argv[i] + 7);
         else {
             fprintf(stderr, "usage: %s [--isa=avx512|avx2|portable] [--threads=T] [--peak=GFLOPS] [--ms=MS] "
-                            "[--cold] [--wino=2|4] [--res] [--only=SUBSTRING]\n", argv[0]);
+                            "[--cold[=MIB]] [--wino=2|4] [--res] [--only=SUBSTRING]\n", argv[0]);
             return 2;
         }
     }
@@ -148,7 +150,7 @@ int main(int argc, char **argv) {
         }
         par = &pool;
     }
-    const int64_t sweepn = (int64_t)4 << 20;
+    const int64_t sweepn = (int64_t)(cold > 0 ? cold : 1) << 18; /* floats: cold MiB */
     float *sweep = randf(sweepn);
     printf("%-32s %10s %10s %8s\n", "shape", "ms", "GFLOP/s", "%peak");
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {

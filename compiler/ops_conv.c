@@ -974,7 +974,12 @@ static int emit_fast_avgpool(Emitter *e, const Node *n, const char *const *in, c
     emit_use(e, KKF_DW_X86);
     emit(e, "{\n");
     e->indent++;
-    if (n->op == OP_AVG_POOL) {
+    /* a 2-D window over the whole unpadded plane is a global average: one
+     * sum per plane instead of the windowed kernel's per-plane set-up */
+    const bool whole = n->op == OP_AVG_POOL && g.nsp == 2 && a->kernel[0] == g.in[0] && a->kernel[1] == g.in[1] &&
+                       g.out[0] == 1 && g.out[1] == 1 && a->dilations[0] == 1 && a->dilations[1] == 1 &&
+                       !a->pads[0] && !a->pads[1] && !a->pads[2] && !a->pads[3];
+    if (n->op == OP_AVG_POOL && !whole) {
         emit(e, "kk_favg_f32 p;\nkk_favgpool_init_f32(&p, %d, %s, %s, %lld, %lld", a->fast, in[0], out[0],
              (long long)g.n, (long long)g.c);
         emit_dims(e, g.in, 2);

@@ -216,6 +216,7 @@ KK_API void kk_fdeconv_task_f32(void *plan, int64_t task, int worker) {
     const float *bc = p->b ? p->b + g * p->mg + c0 : NULL;
     const int64_t npr = (rows + MR - 1) / MR, tail = rows % MR;
     kk_ftile t;
+    t.pfa = 0;
     t.bias_row = NULL;
     t.bias_col = NULL;
     t.res = NULL;

@@ -527,6 +527,8 @@ KK_API void kk_fconv_task_f32(void *plan, int64_t task, int worker) {
     const int64_t ip0 = mc * p->mchunk, ip1 = ip0 + p->mchunk < p->npm ? ip0 + p->mchunk : p->npm;
     const int direct = kk_fconv_direct(p);
     kk_ftile t;
+    /* weights too big to stay cached between runs: prefetched ahead */
+    t.pfa = p->mg * p->kg * (int64_t)sizeof(float) >= KK_FCONV_PF_A ? KK_FCONV_PF_DIST : 0;
     t.ldc = p->osz;
     t.bias_col = NULL;
     t.act = p->act;
@@ -636,6 +638,7 @@ KK_API void kk_fgemm_task_f32(void *plan, int64_t task, int worker) {
     float *btmp = apan + kcmax * p->mchunk * MR;
     const int inplace = !p->trans_a && k->ukra != NULL;
     kk_ftile t;
+    t.pfa = 0;
     t.ldc = p->n;
     t.bias_row = NULL;
     t.act = p->act;

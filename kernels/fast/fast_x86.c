@@ -117,19 +117,29 @@ KK_X512 KK_FX_INLINE void kk_fx_ukr512(int64_t kc, const float *a, int64_t ars, 
         KK_R8(KK_LOAD)
 #undef KK_LOAD
     }
-    for (int64_t k = 0; k < kc; k++) {
-        const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #define KK_FMA(i)                                                       \
     {                                                                   \
         const __m512 ai = _mm512_set1_ps(a[i * ars]);                   \
         c##i##0 = _mm512_fmadd_ps(ai, b0, c##i##0);                     \
         c##i##1 = _mm512_fmadd_ps(ai, b1, c##i##1);                     \
     }
-        KK_R8(KK_FMA)
-#undef KK_FMA
-        a += aks;
-        b += ldb;
+    if (t->pfa) { /* A streams from memory: fetched t->pfa floats ahead */
+        for (int64_t k = 0; k < kc; k++) {
+            _mm_prefetch((const char *)(a + t->pfa), _MM_HINT_T0);
+            const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+            KK_R8(KK_FMA)
+            a += aks;
+            b += ldb;
+        }
+    } else {
+        for (int64_t k = 0; k < kc; k++) {
+            const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+            KK_R8(KK_FMA)
+            a += aks;
+            b += ldb;
+        }
     }
+#undef KK_FMA
     const int vact = t->last && kk_fx_vec_act(t->act);
     if (t->last) {
         if (t->bias_row) {
@@ -346,19 +356,29 @@ KK_X256 KK_FX_INLINE void kk_fx_ukr256(int64_t kc, const float *a, int64_t ars, 
         KK_R6(KK_LOAD)
 #undef KK_LOAD
     }
-    for (int64_t k = 0; k < kc; k++) {
-        const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #define KK_FMA(i)                                                       \
     {                                                                   \
         const __m256 ai = _mm256_broadcast_ss(a + i * ars);             \
         c##i##0 = _mm256_fmadd_ps(ai, b0, c##i##0);                     \
         c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1);                     \
     }
-        KK_R6(KK_FMA)
-#undef KK_FMA
-        a += aks;
-        b += ldb;
+    if (t->pfa) { /* A streams from memory: fetched t->pfa floats ahead */
+        for (int64_t k = 0; k < kc; k++) {
+            _mm_prefetch((const char *)(a + t->pfa), _MM_HINT_T0);
+            const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+            KK_R6(KK_FMA)
+            a += aks;
+            b += ldb;
+        }
+    } else {
+        for (int64_t k = 0; k < kc; k++) {
+            const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+            KK_R6(KK_FMA)
+            a += aks;
+            b += ldb;
+        }
     }
+#undef KK_FMA
     const int vact = t->last && kk_fx_vec_act(t->act);
     if (t->last) {
         if (t->bias_row) {

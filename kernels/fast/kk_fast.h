@@ -80,7 +80,9 @@ KK_API int kk_fast_threads(const void *par);
  * rows >= mr and columns >= nr are computed but never read or written.
  * accum: add to c's current values (a later K block) instead of storing.
  * last: the final K block: add bias_row[i] (per row), bias_col[j] (per
- * column), res[i * ldc + j] (each NULL when absent), then apply act. */
+ * column), res[i * ldc + j] (each NULL when absent), then apply act.
+ * pfa: 0, or how many floats ahead of the A row being read the x86 kernels
+ * prefetch A (weights too big to stay cached between runs, read once). */
 typedef struct kk_ftile {
     float *c;
     int64_t ldc;
@@ -89,6 +91,7 @@ typedef struct kk_ftile {
     int accum, last;
     int act;
     float alpha, beta;
+    int pfa;
 } kk_ftile;
 
 /* c (+)= a-panel (kc x MR) times b-panel (kc x NR), then the epilogue. */
@@ -173,6 +176,8 @@ KK_API int64_t kk_fgemm_scratch_bytes(int isa, int slots, int64_t m, int64_t n, 
 #define KK_FCONV_TAPS 32 /* last-axis kernel taps whose column ranges a plan caches */
 #define KK_FCONV_NCP 4   /* B panels one conv task packs and sweeps (its columns) */
 #define KK_FCONV_A_L2 (256 * 1024) /* A bytes of a task's K block above which each A panel is held in L1 */
+#define KK_FCONV_PF_A (512 * 1024) /* weight bytes from which the x86 kernels prefetch them (kk_ftile.pfa) */
+#define KK_FCONV_PF_DIST 512       /* how far ahead, in floats: 64 k steps of an 8-row panel */
 typedef struct kk_fconv_f32 {
     kk_fisa k;
     const float *x, *w, *b, *res;

@@ -443,6 +443,8 @@ KK_API void kk_fwino_task_f32(void *plan, int64_t task, int worker) {
                 const float *up = uxi + r0 * C;
                 kk_ftile t;
                 memset(&t, 0, sizeof t);
+                /* filter transforms too big to stay cached between runs: prefetched ahead */
+                t.pfa = TT * M * C * (int64_t)sizeof(float) >= KK_FCONV_PF_A ? KK_FCONV_PF_DIST : 0;
                 t.ldc = NR;
                 t.mr = (int)rows;
                 t.nr = (int)NR;

@@ -480,7 +480,9 @@ def _separable(g, x, cout, base):
 
 def xception():
     """Xception entry flow: separable convolutions (depthwise 3x3 + pointwise
-    1x1) with BN, max pooling and strided 1x1 residual projections."""
+    1x1) with BN, max pooling and strided 1x1 residual projections; the head
+    pools with an AveragePool whose window is the whole plane (how Caffe2's
+    ResNet-50 export writes a global average)."""
     g = Net("xception", 29)
     x = g.input("input", (1, 3, 64, 64))
     x = g.relu(g.bn(g.conv(x, 32, 3, stride=2, pad=0, bias=False, base="conv1"), "bn1"))
@@ -493,7 +495,7 @@ def xception():
         y = g.bn(_separable(g, g.relu(y), c, base + ".sep2"), base + ".bn2")
         y = g.pool("MaxPool", y, 3, 2, pad=1)
         x = g.add(y, skip)
-    x = g.flatten(g.gap(g.relu(x)))
+    x = g.flatten(g.pool("AveragePool", g.relu(x), g.shape[x][2], 1))
     x = g.gemm(x, 10, gain=1.0, base="fc")
     return g.model([x])
 
