@@ -402,6 +402,10 @@ typedef struct NodeList {
  * exporters write, low enough that a few kilobytes of calls nested 16 deep
  * (8^16 nodes) is refused before anything is copied. */
 #define MAX_INLINE_COST ((uint64_t)1 << 26)
+/* Most nodes the inlined calls may produce: the planning passes compare
+ * nodes pairwise, so calls nested a few deep that multiply into 10^5 nodes
+ * would take minutes; real models' functions are small. */
+#define MAX_INLINE_NODES ((uint64_t)1 << 13)
 
 /* Functions are looked up by (domain, name) through a sorted index; for a
  * name defined twice the first definition wins. */
@@ -449,15 +453,16 @@ static const KilnOnnx__Function *find_function(const Loader *L, const PbNode *pn
 
 /* The work expanding pn would do, added to *cost; stops adding once over
  * the budget (expand itself reports calls nested too deep). */
-static void expand_cost(const Loader *L, const PbNode *pn, int depth, uint64_t *cost) {
+static void expand_cost(const Loader *L, const PbNode *pn, int depth, uint64_t *cost, uint64_t *nodes) {
     const KilnOnnx__Function *f = find_function(L, pn);
     *cost += 1;
+    if (f) *nodes += f->n_node;
     if (!f || depth >= MAX_INLINE_DEPTH) return;
     uint64_t formals = f->n_input + f->n_output + 1;
     for (size_t i = 0; i < f->n_node && *cost <= MAX_INLINE_COST; i++) {
         const PbNode *b = f->node[i];
         *cost += (b->n_input + b->n_output) * formals + b->n_attribute * (pn->n_attribute + f->n_attribute_proto + 1);
-        expand_cost(L, b, depth + 1, cost);
+        expand_cost(L, b, depth + 1, cost, nodes);
     }
 }
 
@@ -538,14 +543,19 @@ static int load_nodes(Loader *L, const PbModel *m) {
     int bad = 0;
     NodeList list = {0};
     if (index_functions(L, m)) return -1;
-    uint64_t cost = 0;
+    uint64_t cost = 0, nodes = 0;
     for (size_t i = 0; i < m->graph->n_node && cost <= MAX_INLINE_COST; i++)
-        expand_cost(L, m->graph->node[i], 0, &cost);
+        expand_cost(L, m->graph->node[i], 0, &cost, &nodes);
     if (cost > MAX_INLINE_COST)
         return diag_error(L->d, NULL,
                           "unsupported: inlining the model's local functions would copy too many nodes (more than "
                           "%llu steps; calls nested exponentially?)",
                           (unsigned long long)MAX_INLINE_COST);
+    if (nodes > MAX_INLINE_NODES)
+        return diag_error(L->d, NULL,
+                          "unsupported: inlining the model's local functions would copy %llu function nodes (at most %llu; "
+                          "calls nested exponentially?)",
+                          (unsigned long long)nodes, (unsigned long long)MAX_INLINE_NODES);
     for (size_t i = 0; i < m->graph->n_node; i++)
         if (expand(L, m, m->graph->node[i], &list, 0)) {
             free(list.v);

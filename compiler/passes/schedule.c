@@ -7,6 +7,10 @@
  * bytes of inputs it reads for the last time), ties going to the earlier
  * node of the current order. The new order is kept only when its simulated
  * peak is lower, so the pass never makes a schedule worse.
+ *
+ * Each step scans every node, so the pass is quadratic: graphs of more
+ * than SCHED_MAX_NODES nodes (far beyond any CNN; reached by nested
+ * function calls that inline to 10^5 nodes) keep their topological order.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -43,10 +47,12 @@ static bool j_first(const Node *nd, int k) {
     return true;
 }
 
+#define SCHED_MAX_NODES 8192
+
 int pass_schedule(Graph *g, Diag *d) {
     ir_recount(g);
     int n = g->nnodes;
-    if (n < 3) return 0;
+    if (n < 3 || n > SCHED_MAX_NODES) return 0;
     Node **order = malloc(sizeof(Node *) * (size_t)n);
     int *remaining = malloc(sizeof(int) * ((size_t)g->nvalues + 1));
     int *missing = malloc(sizeof(int) * (size_t)n);         /* inputs not yet produced */

@@ -676,6 +676,28 @@ def function_bomb(n):
     return {n + ".onnx": model(nodes, [vi("x", [4])], [vi("y", [4])], functions=fns, domains=["local"])}
 
 
+@case
+def function_fanout(n):
+    # each function calls the next one 8 times, 7 deep: 8^6 (262144) nodes, within the
+    # inlining work budget but far past the node limit (a fuzzer's find: the planning
+    # passes, which compare nodes pairwise, took minutes)
+    h = H()
+    fns = []
+    for lvl in range(7):
+        body = []
+        if lvl == 6:
+            body.append(h.make_node("Relu", ["a"], ["b"]))
+        else:
+            prev = "a"
+            for k in range(8):
+                out = "b" if k == 7 else "t%d" % k
+                body.append(h.make_node("F%d" % (lvl + 1), [prev], [out], domain="local"))
+                prev = out
+        fns.append(h.make_function("local", "F%d" % lvl, ["a"], ["b"], body, [h.make_opsetid("", 13)]))
+    nodes = [h.make_node("F0", ["x"], ["y"], name="fanout", domain="local")]
+    return {n + ".onnx": model(nodes, [vi("x", [4])], [vi("y", [4])], functions=fns, domains=["local"])}
+
+
 # ---- hostile attribute and constant values: each op must refuse them with a message naming
 # the node (these run the ops' parse/infer code, and fold constants on the host)
 
