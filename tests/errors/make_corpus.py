@@ -656,46 +656,36 @@ def function_recursion(n):
     return {n + ".onnx": model(nodes, [vi("x", [4])], [vi("y", [4])], functions=[f], domains=["local"])}
 
 
-@case
-def function_bomb(n):
-    # each function calls the next one 8 times: 8^12 nodes if expanded blindly
+def _nested_calls(n, levels, width, name):
+    # functions F0..F(levels-1): each calls the next `width` times in a chain, the last is a Relu
     h = H()
     fns = []
-    for lvl in range(12):
+    for lvl in range(levels):
         body = []
-        if lvl == 11:
+        if lvl == levels - 1:
             body.append(h.make_node("Relu", ["a"], ["b"]))
         else:
             prev = "a"
-            for k in range(8):
-                out = "b" if k == 7 else "t%d" % k
+            for k in range(width):
+                out = "b" if k == width - 1 else "t%d" % k
                 body.append(h.make_node("F%d" % (lvl + 1), [prev], [out], domain="local"))
                 prev = out
         fns.append(h.make_function("local", "F%d" % lvl, ["a"], ["b"], body, [h.make_opsetid("", 13)]))
-    nodes = [h.make_node("F0", ["x"], ["y"], name="bomb", domain="local")]
+    nodes = [h.make_node("F0", ["x"], ["y"], name=name, domain="local")]
     return {n + ".onnx": model(nodes, [vi("x", [4])], [vi("y", [4])], functions=fns, domains=["local"])}
+
+
+@case
+def function_bomb(n):
+    # each function calls the next one 8 times: 8^12 nodes if expanded blindly
+    return _nested_calls(n, 12, 8, "bomb")
 
 
 @case
 def function_fanout(n):
-    # each function calls the next one 8 times, 7 deep: 8^6 (262144) nodes, within the
-    # inlining work budget but far past the node limit (a fuzzer's find: the planning
-    # passes, which compare nodes pairwise, took minutes)
-    h = H()
-    fns = []
-    for lvl in range(7):
-        body = []
-        if lvl == 6:
-            body.append(h.make_node("Relu", ["a"], ["b"]))
-        else:
-            prev = "a"
-            for k in range(8):
-                out = "b" if k == 7 else "t%d" % k
-                body.append(h.make_node("F%d" % (lvl + 1), [prev], [out], domain="local"))
-                prev = out
-        fns.append(h.make_function("local", "F%d" % lvl, ["a"], ["b"], body, [h.make_opsetid("", 13)]))
-    nodes = [h.make_node("F0", ["x"], ["y"], name="fanout", domain="local")]
-    return {n + ".onnx": model(nodes, [vi("x", [4])], [vi("y", [4])], functions=fns, domains=["local"])}
+    # 8 wide, 7 deep: 8^6 (262144) nodes, within the inlining work budget but far past the
+    # node limit (a fuzzer's find: the planning passes, pairwise over nodes, took minutes)
+    return _nested_calls(n, 7, 8, "fanout")
 
 
 # ---- hostile attribute and constant values: each op must refuse them with a message naming
