@@ -7,7 +7,7 @@
  *   cmake --build BUILD --target kk
  *   cc -O2 -std=c11 -pthread -Ikernels -Ikernels/fast bench/gemm_bench.c BUILD/libkk.a -lm -o gemm_bench
  *   ./gemm_bench [--isa=avx512|avx2|portable] [--threads=T] [--peak=GFLOPS] [--ms=MS] [--cold[=MIB]]
- *                [--wino=2|4] [--res] [--only=SUBSTRING]
+ *                [--wino=2|4] [--direct] [--res] [--only=SUBSTRING]
  *
  * Each shape runs for about MS milliseconds (default 300) after a warm-up;
  * the best run is reported. --cold evicts the caches below the last level
@@ -29,6 +29,7 @@
 #include "kk_fast.h"
 #include "kk_fast_x86.h"
 #include "kk_pool.h"
+#include "kk_direct.h"
 #include "kk_wino.h"
 
 static double now(void) {
@@ -83,6 +84,16 @@ static const Shape shapes[] = {
     {"r18 conv3x3 512<-512 7x7", 1, 512, 512, 7, 7, 3, 1},
     {"r18 conv7x7/2 64<-3 224x224", 1, 64, 3, 224, 224, 7, 2},
     {"r18 conv3x3/2 128<-64 56x56", 1, 128, 64, 56, 56, 3, 2},
+    {"r18 conv3x3/2 256<-128 28x28", 1, 256, 128, 28, 28, 3, 2},
+    {"r18 conv3x3/2 512<-256 14x14", 1, 512, 256, 14, 14, 3, 2},
+    {"r18 conv1x1/2 128<-64 56x56", 1, 128, 64, 56, 56, 1, 2},
+    {"r18 conv1x1/2 512<-256 14x14", 1, 512, 256, 14, 14, 1, 2},
+    {"r50 conv1x1/2 512<-256 56x56", 1, 512, 256, 56, 56, 1, 2},
+    {"r50 conv1x1/2 1024<-512 28x28", 1, 1024, 512, 28, 28, 1, 2},
+    {"r50 conv1x1/2 2048<-1024 14x14", 1, 2048, 1024, 14, 14, 1, 2},
+    {"inc conv5x5 32<-16 28x28", 1, 32, 16, 28, 28, 5, 1},
+    {"inc conv5x5 128<-32 14x14", 1, 128, 32, 14, 14, 5, 1},
+    {"inc conv5x5 128<-48 7x7", 1, 128, 48, 7, 7, 5, 1},
     {"lenet conv5x5 6<-1 28x28", 1, 6, 1, 28, 28, 5, 1},
     /* Gemm: ResNet-50's classifier at batch 1 and 64, LeNet-5's layers */
     {"r50 fc m=1 n=1000 k=2048", 0, 1, 2048, 1000, 0, 0, 0},
@@ -98,15 +109,19 @@ static const Shape shapes[] = {
 };
 
 typedef struct Run {
-    int conv, wino;
+    int conv, wino, direct;
     kk_fconv_f32 cp;
+    kk_fdirect_f32 dp;
     kk_fwino_f32 wp;
     kk_fgemm_f32 gp;
     void *par;
 } Run;
 
 static void run_once(Run *r) {
-    if (r->wino) {
+    if (r->direct) {
+        kk_fast_run(r->par, kk_fdirect_pad_task_f32, &r->dp, r->dp.npads);
+        kk_fast_run(r->par, kk_fdirect_task_f32, &r->dp, r->dp.ntasks);
+    } else if (r->wino) {
         kk_fast_run(r->par, kk_fwino_task_f32, &r->wp, r->wp.ntasks);
     } else if (r->conv) {
         kk_fast_run(r->par, kk_fconv_pack_task_f32, &r->cp, r->cp.npacks);
@@ -120,7 +135,7 @@ int main(int argc, char **argv) {
     int isa = KK_ISA_AVX512, threads = 1;
     double peak = 239.0, ms = 300.0;
     const char *only = NULL;
-    int cold = 0, wino = 0, res = 0;
+    int cold = 0, wino = 0, res = 0, direct = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--isa=avx2")) isa = KK_ISA_AVX2;
         else if (!strcmp(argv[i], "--isa=portable")) isa = KK_ISA_PORTABLE;
@@ -132,10 +147,11 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--cold")) cold = 16;
         else if (!strncmp(argv[i], "--cold=", 7)) cold = atoi(argv[i] + 7);
         else if (!strcmp(argv[i], "--res")) res = 1;
+        else if (!strcmp(argv[i], "--direct")) direct = 1;
         else if (!strncmp(argv[i], "--wino=", 7)) wino = atoi(argv[i] + 7);
         else {
             fprintf(stderr, "usage: %s [--isa=avx512|avx2|portable] [--threads=T] [--peak=GFLOPS] [--ms=MS] "
-                            "[--cold[=MIB]] [--wino=2|4] [--res] [--only=SUBSTRING]\n", argv[0]);
+                            "[--cold[=MIB]] [--wino=2|4] [--direct] [--res] [--only=SUBSTRING]\n", argv[0]);
             return 2;
         }
     }
@@ -184,7 +200,14 @@ int main(int argc, char **argv) {
                 kk_fwino_init_f32(&r.wp, k, wino, x, wp, b, rs, y, scratch, 1, s->c, s->m, in, out, pads, KK_UN_RELU,
                                   0.0f, 0.0f, threads);
                 r.wino = 1;
-            } else if (wino) {
+            } else if (direct && kk_fdirect_ok(s->m)) {
+                kk_fdirect_pack_f32(w, wp, s->m, kg);
+                free(scratch);
+                scratch = randf(kk_fdirect_scratch_bytes(1, s->c, in, ks, pads) / 4 + 16);
+                kk_fdirect_init_f32(&r.dp, k, x, wp, b, rs, y, scratch, 1, s->c, s->m, in, ks, out, st, dl, pads,
+                                    KK_UN_RELU, 0.0f, 0.0f, threads);
+                r.direct = 1;
+            } else if (wino || direct) {
                 free(x);
                 free(w);
                 free(wp);

@@ -30,6 +30,7 @@
 
 #include "emit.h"
 #include "fast/kk_fast.h"
+#include "fast/kk_direct.h"
 #include "fast/kk_wino.h"
 #include "ir.h"
 #include "kk.h"
@@ -158,11 +159,17 @@ static void parse_fast(Graph *g, Node *n, ConvAttrs *a, Diag *d, int *err) {
     a->slots = (int)slots;
 }
 
-/* kiln_wino (passes/pack.c): Winograd tile size, on a packed fast Conv. */
+/* kiln_wino (passes/pack.c): Winograd tile size, on a packed fast Conv;
+ * kiln_direct: the direct kernel, on a packed fast Conv. */
 static void parse_wino(Graph *g, Node *n, ConvAttrs *a, Diag *d, int *err) {
     a->wino = (int)attr_int(g, n, "kiln_wino", 0, d, err);
     if (a->wino && (!kk_fwino_tile_ok(a->wino) || !a->fast || !a->pack)) {
         diag_error(d, n, "unsupported attribute value kiln_wino=%d (2 or 4, with kiln_fast and kiln_pack)", a->wino);
+        *err = 1;
+    }
+    a->direct = attr_flag(g, n, "kiln_direct", d, err);
+    if (a->direct && (a->wino || !a->fast || !a->pack)) {
+        diag_error(d, n, "kiln_direct needs kiln_fast and kiln_pack, and no kiln_wino");
         *err = 1;
     }
 }
@@ -542,6 +549,27 @@ static int infer_wino(Node *n, ConvAttrs *a, Diag *d) {
     return set_output(n, 0, DT_F32, 4, dims, d);
 }
 
+/* A Conv on the direct kernel (kiln_direct): float32 NCHW with 2 spatial
+ * dims, one group, output channels a multiple of the vector width, at most
+ * KK_FD_KMAX taps, a padded image plane addressable by int32. */
+static int check_direct(const Node *n, const ConvAttrs *a, Diag *d) {
+    const Value *x = n->inputs[0], *w = n->inputs[1];
+    if (x->dtype != DT_F32 || x->rank != 4 || w->rank != 4 || a->group != 1 || !kk_fdirect_ok(w->dims[0]))
+        return diag_error(d, n, "unsupported: kiln_direct needs float32 2-D input, one group and a multiple of %d "
+                          "output channels", KK_FD_VL);
+    const int64_t taps = w->dims[1] * w->dims[2] * w->dims[3];
+    const int64_t plane = w->dims[1] * (x->dims[2] + a->pads[0] + a->pads[2]) * (x->dims[3] + a->pads[1] + a->pads[3]);
+    if (taps > KK_FD_KMAX || plane > INT32_MAX)
+        return diag_error(d, n, "unsupported: kiln_direct with %lld taps (at most %d) or a padded image of %lld "
+                          "elements", (long long)taps, KK_FD_KMAX, (long long)plane);
+    return 0;
+}
+
+static int64_t direct_scratch_bytes(const Node *n) {
+    const Value *x = n->inputs[0];
+    return kk_fdirect_scratch_bytes(x->dims[0], x->dims[1], x->dims + 2, n->a.conv.kernel, n->a.conv.pads);
+}
+
 static int64_t wino_scratch_bytes(const Node *n, int slots) {
     const Value *x = n->inputs[0], *y = n->outputs[0];
     return kk_fwino_scratch_bytes(n->a.conv.fast, slots, n->a.conv.wino, x->dims[0], x->dims[1], y->dims[1],
@@ -553,6 +581,7 @@ static int64_t fast_scratch_bytes(const Node *n, int slots) {
     const ConvAttrs *a = &n->a.conv;
     const Value *x = n->inputs[0], *w = n->inputs[1], *y = n->outputs[0];
     if (n->op == OP_CONV && a->wino) return wino_scratch_bytes(n, slots);
+    if (n->op == OP_CONV && a->direct) return direct_scratch_bytes(n);
     if (n->op == OP_CONV) {
         int64_t osz = 1;
         for (int i = 2; i < y->rank; i++) osz *= y->dims[i];
@@ -611,7 +640,8 @@ int conv_infer(Graph *g, Node *n, Diag *d) {
     if (!x) return diag_error(d, n, "input 0 is required");
     switch (n->op) {
     case OP_CONV:
-        return (a->wino ? infer_wino(n, a, d) : infer_conv(n, a, d)) || check_residual(n, d) || infer_fast(g, n, d)
+        return (a->wino ? infer_wino(n, a, d) : infer_conv(n, a, d)) || (a->direct && check_direct(n, a, d)) ||
+                       check_residual(n, d) || infer_fast(g, n, d)
                    ? -1
                    : 0;
     case OP_MAX_POOL:
@@ -713,11 +743,29 @@ static int exec_wino(const Node *n, const void *const *in, void *const *out, Dia
     return 0;
 }
 
+/* A direct Conv (kiln_direct) on the plain C tile, serially. */
+static int exec_direct(const Node *n, const void *const *in, void *const *out, Diag *d) {
+    const ConvAttrs *a = &n->a.conv;
+    void *scratch = malloc((size_t)direct_scratch_bytes(n) + 64);
+    if (!scratch) return diag_error(d, n, "out of memory");
+    Geom g;
+    node_geom(n, &g);
+    kk_fdirect_f32 p;
+    kk_fdirect_init_f32(&p, kk_fisa_portable(a->fast), in[0], in[1], n->ninputs > 2 ? in[2] : NULL,
+                        n->ninputs > 3 ? in[3] : NULL, out[0], scratch, g.n, g.c, g.m, g.in, a->kernel, g.out,
+                        a->strides, a->dilations, a->pads, a->act, (float)a->act_alpha, (float)a->act_beta, 1);
+    kk_fast_run(NULL, kk_fdirect_pad_task_f32, &p, p.npads);
+    kk_fast_run(NULL, kk_fdirect_task_f32, &p, p.ntasks);
+    free(scratch);
+    return 0;
+}
+
 /* A node whose constant operand is in panel order (kiln_pack): the fast
  * kernels' plain C micro-kernels, serially, with malloc'd scratch. */
 static int exec_packed(const Node *n, const void *const *in, void *const *out, Diag *d) {
     const ConvAttrs *a = &n->a.conv;
     if (n->op == OP_CONV && a->wino) return exec_wino(n, in, out, d);
+    if (n->op == OP_CONV && a->direct) return exec_direct(n, in, out, d);
     const kk_fisa k = kk_fisa_portable(a->fast);
     void *scratch = malloc((size_t)fast_scratch_bytes(n, 1) + 64);
     if (!scratch) return diag_error(d, n, "out of memory");
@@ -884,6 +932,34 @@ static void emit_wino(Emitter *e, const Node *n, const char *const *in, const ch
     emit(e, "}\n");
 }
 
+/* A direct Conv (kiln_direct): kk_fdirect's plan, pad tasks and tasks. */
+static void emit_direct(Emitter *e, const Node *n, const char *const *in, const char *const *out, const char *isa,
+                        const char *scratch) {
+    const ConvAttrs *a = &n->a.conv;
+    Geom g;
+    node_geom(n, &g);
+    emit_use(e, KKF_DIRECT);
+    emit(e, "{\n");
+    e->indent++;
+    emit(e, "kk_fdirect_f32 p;\nkk_fdirect_init_f32(&p, %s, %s, %s, %s, %s, %s, %s, %lld, %lld, %lld", isa, in[0],
+         in[1], or_null(n->ninputs > 2 ? in[2] : NULL), or_null(n->ninputs > 3 ? in[3] : NULL), out[0], scratch,
+         (long long)g.n, (long long)g.c, (long long)g.m);
+    emit_dims(e, g.in, 2);
+    emit_dims(e, a->kernel, 2);
+    emit_dims(e, g.out, 2);
+    emit_dims(e, a->strides, 2);
+    emit_dims(e, a->dilations, 2);
+    emit_dims(e, a->pads, 4);
+    emit(e, ", %d, ", a->act);
+    emit_float(e, a->act_alpha);
+    emit(e, ", ");
+    emit_float(e, a->act_beta);
+    emit(e, ", kk_fast_threads(tp));\nkk_fast_run(tp, kk_fdirect_pad_task_f32, &p, p.npads);\n"
+            "kk_fast_run(tp, kk_fdirect_task_f32, &p, p.ntasks);\n");
+    e->indent--;
+    emit(e, "}\n");
+}
+
 /* A fast node: one kernel plan on the stack, its tasks run by kk_fast_run
  * on the node function's thread pool `tp` (NULL: this thread). The
  * epilogue is inside the kernel. */
@@ -900,6 +976,10 @@ static int emit_fast(Emitter *e, const Node *n, const char *const *in, const cha
     if (a->fast != KK_ISA_PORTABLE) emit_use(e, KKF_FAST_X86);
     if (n->op == OP_CONV && a->wino) {
         emit_wino(e, n, in, out, isa, scratch);
+        return 0;
+    }
+    if (n->op == OP_CONV && a->direct) {
+        emit_direct(e, n, in, out, isa, scratch);
         return 0;
     }
     Geom g;

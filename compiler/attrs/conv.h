@@ -37,6 +37,11 @@ typedef struct ConvAttrs {
      * F(wino x wino, 3x3), wino = 2 or 4; W then holds the filter transform
      * (M, C, wino + 2, wino + 2) in kk_fwino_weights_f32's order. 0: none. */
     int wino;
+    /* direct (raw attribute kiln_direct, Conv only; passes/pack.c): 1 runs
+     * the direct kernel with output channels in the vector lanes
+     * (kernels/fast/kk_direct.h); W then holds kk_fdirect_pack_f32's block
+     * order (same shape). 0: none. */
+    int direct;
     int flat;      /* Gemm kiln_flat: A of any rank >= 2, its leading dims flattened into rows */
 } ConvAttrs;
 #endif

@@ -33,6 +33,7 @@ typedef enum KernelFile {
     KKF_WINO,      /* kernels/fast/wino.c: Winograd 3x3 stride-1 convolution */
     KKF_DECONV,    /* kernels/fast/deconv.c: ConvTranspose on the packed SGEMM */
     KKF_DW_X86,    /* kernels/fast/dw_x86.c: x86 depthwise convolution and pooling */
+    KKF_DIRECT,    /* kernels/fast/direct.c: direct convolution, output channels in vector lanes */
     KKF_COUNT_
 } KernelFile;
 

@@ -6,7 +6,8 @@
  *   y  arena byte offset, 0 at the bottom
  *
  * One rectangle per root buffer (aliases share their root's bytes, see
- * passes/alias.c) from its first to its last step, coloured by the family
+ * passes/alias.c; a fast kernel's scratch area is live at its node's step
+ * only) from its first to its last step, coloured by the family
  * of the op that produces it; zero-copy Concat slices are dashed outlines
  * inside their buffer over their own live range. A step line shows the
  * bytes live at each step, whose maximum is the lower bound; dashed lines
@@ -55,6 +56,7 @@ static int live_ranges(const Graph *g, bool fold, int **pfirst, int **plast) {
             if (n->outputs[k]) first[n->outputs[k]->id] = last[n->outputs[k]->id] = s;
         for (int k = 0; k < n->ninputs; k++)
             if (n->inputs[k]) last[n->inputs[k]->id] = s;
+        if (n->scratch) first[n->scratch->id] = last[n->scratch->id] = s; /* a kernel's scratch: its step only */
     }
     for (int i = 0; fold && i < g->nvalues; i++) {
         const Value *v = g->values[i];

@@ -10,7 +10,10 @@
  *     (kk_fpack_rows_f32), so the weights blob does not grow; a 2-D 3x3
  *     stride-1 one-group Conv where it wins (wino_tile) instead runs
  *     Winograd F(4x4 or 2x2, 3x3) with W replaced by its filter transform
- *     (kiln_wino; pack_wino);
+ *     (kiln_wino; pack_wino); on AVX-512, one where the direct kernel with
+ *     output channels in the vector lanes wins (direct_wins: strided,
+ *     small maps, kernels above 1x1) runs that, W in its block order
+ *     (kiln_direct; pack_direct);
  *   - 2-D depthwise Conv (group == C == M): the direct depthwise kernel,
  *     weights unchanged;
  *   - Gemm with a constant B, alpha 1 and C absent or a per-column vector
@@ -32,6 +35,7 @@
 #include <string.h>
 
 #include "fast/kk_deconv.h"
+#include "fast/kk_direct.h"
 #include "fast/kk_fast.h"
 #include "fast/kk_wino.h"
 #include "kiln.h"
@@ -167,6 +171,57 @@ static int pack_wino(Graph *g, Node *n, int isa, int slots, Diag *d) {
     return ir_infer_node(g, n, d) ? -1 : 1;
 }
 
+/* Whether the direct kernel (kernels/fast/kk_direct.h, AVX-512 geometry)
+ * beats the packed GEMM for a 2-D one-group Conv of kn = C kh kw taps to m
+ * channels, output oh x ow, padded input of `in_bytes` per image. Measured
+ * one thread, AVX-512, weights cold (bench/gemm_bench.c --direct, ms,
+ * GEMM / direct):
+ *   3x3 512<-512 7x7 1.65/1.39     3x3/2 256<-128 28x28 0.71/0.60
+ *   7x7/2 64<-3 224x224 1.66/1.27  3x3/2 128<-64 56x56 0.69/0.64
+ *   1x1 512<-2048 7x7 0.69/0.61    1x1 512<-1024 14x14 1.27/1.16
+ *   5x5 32<-16 28x28 0.18/0.11     5x5 128<-32 14x14 0.27/0.20
+ *   1x1/2 1024<-512 28x28 1.30/1.52  1x1/2 128<-64 56x56 0.10/0.13
+ * So: at least 128 taps (the tile's transposing store is paid per tile);
+ * a kernel above 1x1 (the GEMM's im2col) or a strided 1x1 conv while one
+ * image's input fits L2 (2 MiB, 1 MiB for 1x1: each tap of a tile reads
+ * another channel plane); a stride-1 1x1 conv only on small maps (up to
+ * 14x14), where 32-wide GEMM panels waste columns. */
+static bool direct_wins(int64_t kn, int64_t m, int64_t kh, int64_t kw, const int64_t *strides, int64_t oh,
+                        int64_t ow, int64_t in_bytes) {
+    if (!kk_fdirect_ok(m) || kn < 128 || kn > KK_FD_KMAX) return false;
+    const bool pointwise = kh == 1 && kw == 1;
+    if (!pointwise) return in_bytes <= ((int64_t)2 << 20);
+    if (strides[0] > 1 || strides[1] > 1) return in_bytes <= ((int64_t)1 << 20);
+    return oh * ow <= 196;
+}
+
+/* Float32 2-D one-group Conv with constant W where the direct kernel wins
+ * (direct_wins, AVX-512 only): W repacked by kk_fdirect_pack_f32 (same
+ * shape and bytes), marked kiln_direct besides kiln_fast / kiln_pack /
+ * kiln_slots. 0 unchanged, 1 marked, -1 error. */
+static int pack_direct(Graph *g, Node *n, int isa, int slots, Diag *d) {
+    const ConvAttrs *a = &n->a.conv;
+    const Value *x = n->inputs[0], *w = n->inputs[1], *y = n->outputs[0];
+    const Value *b = n->ninputs > 2 ? n->inputs[2] : NULL;
+    if (isa != KK_ISA_AVX512 || x->rank != 4 || w->rank != 4 || a->group != 1 || (b && b->dtype != DT_F32) ||
+        value_numel(y) == 0)
+        return 0;
+    const int64_t kn = w->dims[1] * w->dims[2] * w->dims[3];
+    const int64_t hp = x->dims[2] + a->pads[0] + a->pads[2], wp = x->dims[3] + a->pads[1] + a->pads[3];
+    const int64_t plane = w->dims[1] * hp * wp;
+    if (plane > INT32_MAX ||
+        !direct_wins(kn, w->dims[0], w->dims[2], w->dims[3], a->strides, y->dims[2], y->dims[3], plane * 4))
+        return 0;
+    const float *src = w->data;
+    float *dst = fresh_copy(g, n, 1, d);
+    if (!dst) return -1;
+    kk_fdirect_pack_f32(src, dst, w->dims[0], kn);
+    if (set_int_attr(g, n, "kiln_fast", isa, d) || set_int_attr(g, n, "kiln_pack", 1, d) ||
+        set_int_attr(g, n, "kiln_slots", slots, d) || set_int_attr(g, n, "kiln_direct", 1, d))
+        return -1;
+    return ir_infer_node(g, n, d) ? -1 : 1;
+}
+
 /* 0 unchanged, 1 marked, -1 error. */
 static int pack_node(Graph *g, Node *n, int isa, int slots, Diag *d) {
     const ConvAttrs *a = &n->a.conv;
@@ -181,6 +236,8 @@ static int pack_node(Graph *g, Node *n, int isa, int slots, Diag *d) {
     case OP_CONV: {
         const int wr = pack_wino(g, n, isa, slots, d);
         if (wr) return wr;
+        const int dr = pack_direct(g, n, isa, slots, d);
+        if (dr) return dr;
         if (x->rank < 3 || x->rank > 5) return 0;
         if (x->rank == 4 && a->group == x->dims[1] && w->dims[0] == a->group && w->dims[1] == 1) {
             pack = 0; /* depthwise: direct kernel on the ONNX layout */

@@ -268,6 +268,7 @@ KK_API kk_fisa kk_fisa_portable(int isa) {
     k.maxpool = kk_fmaxpool_plane_c;
     k.copy = kk_fcopy_c;
     k.pack = NULL;
+    k.dtile = NULL;
     return k;
 }
 

@@ -948,6 +948,154 @@ KK_X512 KK_API int kk_fpack_avx512(const kk_fconv_f32 *p, const float *xg, int64
 }
 #pragma GCC diagnostic pop
 
+/* ------------------------------------------ direct convolution tile */
+
+/* n (1..4) floats at r, zeros above. */
+KK_X512 KK_FX_INLINE __m128 kk_fx_dload4(const float *r, int n) {
+    switch (n) {
+    case 4: return _mm_loadu_ps(r);
+    case 3: return _mm_movelh_ps(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)(const void *)r)), _mm_load_ss(r + 2));
+    case 2: return _mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)(const void *)r));
+    default: return _mm_load_ss(r);
+    }
+}
+
+/* Stores n (1..4) floats of v at o, after adding those at r (when not
+ * NULL) and clamping at 0 (relu). */
+KK_X512 KK_FX_INLINE void kk_fx_dstore4(float *o, __m128 v, int n, const float *r, int relu) {
+    if (r) v = _mm_add_ps(v, kk_fx_dload4(r, n));
+    if (relu) v = _mm_max_ps(v, _mm_setzero_ps());
+    switch (n) {
+    case 4: _mm_storeu_ps(o, v); break;
+    case 3:
+        _mm_storel_epi64((__m128i *)(void *)o, _mm_castps_si128(v));
+        _mm_store_ss(o + 2, _mm_movehl_ps(v, v));
+        break;
+    case 2: _mm_storel_epi64((__m128i *)(void *)o, _mm_castps_si128(v)); break;
+    default: _mm_store_ss(o, v);
+    }
+}
+
+/* 16 output channels of np (<= 6) positions, position j's in rj, stored
+ * transposed: channel i to o + i * ldo (plus res + i * ldo when res is
+ * not NULL). Two unpack / shuffle rounds give, in 128-bit lane L of u[j]
+ * (positions 0..3) and h[j] (positions 4, 5), channel 4 L + j. */
+KK_X512 KK_FX_INLINE void kk_fx_dstore16(float *o, int64_t ldo, int np, __m512 r0, __m512 r1, __m512 r2, __m512 r3,
+                                         __m512 r4, __m512 r5, const float *res, int relu) {
+    const __m512 z = _mm512_setzero_ps();
+    const __m512 t0 = _mm512_unpacklo_ps(r0, r1), t1 = _mm512_unpackhi_ps(r0, r1);
+    const __m512 t2 = _mm512_unpacklo_ps(r2, r3), t3 = _mm512_unpackhi_ps(r2, r3);
+    const __m512 t4 = _mm512_unpacklo_ps(r4, r5), t5 = _mm512_unpackhi_ps(r4, r5);
+    const __m512 u[4] = {_mm512_shuffle_ps(t0, t2, 0x44), _mm512_shuffle_ps(t0, t2, 0xEE),
+                         _mm512_shuffle_ps(t1, t3, 0x44), _mm512_shuffle_ps(t1, t3, 0xEE)};
+    const __m512 h[4] = {_mm512_shuffle_ps(t4, z, 0x44), _mm512_shuffle_ps(t4, z, 0xEE),
+                         _mm512_shuffle_ps(t5, z, 0x44), _mm512_shuffle_ps(t5, z, 0xEE)};
+    const int n0 = np < 4 ? np : 4;
+#define KK_DST(L)                                                                                   \
+    for (int j = 0; j < 4; j++) {                                                                   \
+        const int64_t at = (4 * L + j) * ldo;                                                       \
+        kk_fx_dstore4(o + at, _mm512_extractf32x4_ps(u[j], L), n0, res ? res + at : NULL, relu);    \
+        if (np > 4)                                                                                 \
+            kk_fx_dstore4(o + at + 4, _mm512_extractf32x4_ps(h[j], L), np - 4, res ? res + at + 4 : NULL, relu); \
+    }
+    KK_DST(0) KK_DST(1) KK_DST(2) KK_DST(3)
+#undef KK_DST
+}
+
+/* The tile of kk_fdtile for constant mv and np: mv x np accumulators. */
+KK_X512 KK_FX_INLINE void kk_fx_dtile(const kk_fdtile *t, const int mv, const int np) {
+    const int32_t *koff = t->koff;
+    const float *w = t->w;
+    const float *x0 = t->xp[0], *x1 = t->xp[1], *x2 = t->xp[2], *x3 = t->xp[3], *x4 = t->xp[4], *x5 = t->xp[5];
+#define KK_DECL(p)                                                                                  \
+    __m512 a0##p = _mm512_setzero_ps(), a1##p = _mm512_setzero_ps(), a2##p = _mm512_setzero_ps(),   \
+           a3##p = _mm512_setzero_ps();
+    KK_R6(KK_DECL)
+#undef KK_DECL
+    float *acc = t->acc;
+#define KK_DLD(v, p)                                                                                \
+    if (v < mv && p < np) a##v##p = _mm512_load_ps(acc + (p * KK_FD_MB + 16 * v));
+#define KK_DLDP(p) KK_DLD(0, p) KK_DLD(1, p) KK_DLD(2, p) KK_DLD(3, p)
+    if (!t->first) {
+        KK_R6(KK_DLDP)
+    }
+#undef KK_DLDP
+#undef KK_DLD
+#define KK_DFMA(p)                                                                                  \
+    if (p < np) {                                                                                   \
+        const __m512 bp = _mm512_set1_ps(x##p[off]);                                                \
+        a0##p = _mm512_fmadd_ps(w0, bp, a0##p);                                                     \
+        if (mv > 1) a1##p = _mm512_fmadd_ps(w1, bp, a1##p);                                         \
+        if (mv > 2) a2##p = _mm512_fmadd_ps(w2, bp, a2##p);                                         \
+        if (mv > 3) a3##p = _mm512_fmadd_ps(w3, bp, a3##p);                                         \
+    }
+#define KK_DSTEP                                                                                    \
+    const int32_t off = koff[k];                                                                    \
+    const __m512 w0 = _mm512_loadu_ps(w);                                                           \
+    const __m512 w1 = mv > 1 ? _mm512_loadu_ps(w + 16) : w0;                                        \
+    const __m512 w2 = mv > 2 ? _mm512_loadu_ps(w + 32) : w0;                                        \
+    const __m512 w3 = mv > 3 ? _mm512_loadu_ps(w + 48) : w0;                                        \
+    KK_R6(KK_DFMA)                                                                                  \
+    w += 16 * mv;
+    if (t->pf) { /* the block's weights stream from memory (first tile of a task) */
+        for (int64_t k = 0; k < t->kn; k++) {
+            for (int v = 0; v < mv; v++) _mm_prefetch((const char *)(w + KK_FD_PF + 16 * v), _MM_HINT_T0);
+            KK_DSTEP
+        }
+    } else {
+        for (int64_t k = 0; k < t->kn; k++) {
+            KK_DSTEP
+        }
+    }
+#undef KK_DSTEP
+#undef KK_DFMA
+    if (!t->last) { /* partial sums of a K block */
+#define KK_DST(v, p)                                                                                \
+    if (v < mv && p < np) _mm512_store_ps(acc + (p * KK_FD_MB + 16 * v), a##v##p);
+#define KK_DSTP(p) KK_DST(0, p) KK_DST(1, p) KK_DST(2, p) KK_DST(3, p)
+        KK_R6(KK_DSTP)
+#undef KK_DSTP
+#undef KK_DST
+        return;
+    }
+    const int act = t->act, vact = !t->res && act && kk_fx_vec_act(act);
+#define KK_DEPI(v, p)                                                                               \
+    if (v < mv && p < np) {                                                                         \
+        if (t->bias) a##v##p = _mm512_add_ps(a##v##p, bv);                                          \
+        if (vact) a##v##p = kk_fx_act512(a##v##p, act, t->alpha, t->beta);                          \
+    }
+#define KK_DGRP(v)                                                                                  \
+    if (v < mv) {                                                                                   \
+        const __m512 bv = t->bias ? _mm512_loadu_ps(t->bias + 16 * v) : _mm512_setzero_ps();       \
+        KK_DEPI(v, 0) KK_DEPI(v, 1) KK_DEPI(v, 2) KK_DEPI(v, 3) KK_DEPI(v, 4) KK_DEPI(v, 5)         \
+        kk_fx_dstore16(t->o + 16 * v * t->ldo, t->ldo, np, a##v##0, a##v##1, a##v##2, a##v##3, a##v##4, \
+                       a##v##5, t->res ? t->res + 16 * v * t->ldo : NULL, t->res && act == KK_UN_RELU); \
+    }
+    KK_DGRP(0) KK_DGRP(1) KK_DGRP(2) KK_DGRP(3)
+#undef KK_DGRP
+#undef KK_DEPI
+    if (act && !vact && !(t->res && act == KK_UN_RELU)) {
+        const kk_ftile ft = {.c = t->o, .ldc = t->ldo, .mr = 16 * mv, .nr = np, .act = act, .alpha = t->alpha,
+                             .beta = t->beta};
+        _mm256_zeroupper(); /* kk_ftile_act is plain C: no dirty upper state */
+        kk_ftile_act(&ft);
+    }
+}
+
+#define KK_DT_NP(mv) \
+    KK_DT(mv, 1) KK_DT(mv, 2) KK_DT(mv, 3) KK_DT(mv, 4) KK_DT(mv, 5) KK_DT(mv, 6)
+#define KK_DT(mv, np) \
+    KK_X512 static void kk_fdtile_avx512_##mv##_##np(const kk_fdtile *t) { kk_fx_dtile(t, mv, np); }
+KK_DT_NP(1) KK_DT_NP(2) KK_DT_NP(3) KK_DT_NP(4)
+#undef KK_DT
+#define KK_DT(mv, np) kk_fdtile_avx512_##mv##_##np,
+static kk_fdtile_fn *const kk_fdtiles_avx512[4][KK_FD_NP] = {
+    {KK_DT_NP(1)}, {KK_DT_NP(2)}, {KK_DT_NP(3)}, {KK_DT_NP(4)}};
+#undef KK_DT
+#undef KK_DT_NP
+
+static void kk_fdtile_avx512(const kk_fdtile *t) { kk_fdtiles_avx512[t->mv - 1][t->np - 1](t); }
+
 KK_API kk_fisa kk_fisa_x86(int isa) {
     kk_fisa k = kk_fisa_portable(isa);
     if (isa == KK_ISA_AVX512 && __builtin_cpu_supports("avx512f")) {
@@ -959,6 +1107,7 @@ KK_API kk_fisa kk_fisa_x86(int isa) {
         k.maxpool = kk_fmaxpool_plane_avx512;
         k.copy = kk_fcopy_avx512;
         k.pack = kk_fpack_avx512;
+        k.dtile = kk_fdtile_avx512;
     } else if (isa == KK_ISA_AVX2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         k.ukr = kk_fukr_avx2;
         k.ukrs = kk_fukrs_avx2;

@@ -110,6 +110,34 @@ typedef void kk_fukra_fn(int64_t kc, const float *a, int64_t lda, const float *b
  * A Gemm with one row (a matrix-vector product) runs on it. */
 typedef void kk_fgemv_fn(int64_t kc, const float *a, const float *b, int64_t ldb, const kk_ftile *t);
 
+/* One tile of the direct convolution (kk_direct.h): mv (1..KK_FD_MB /
+ * KK_FD_VL) vectors of output channels by np (1..KK_FD_NP) positions,
+ * over one block of taps. For tap k < kn, w holds the channels' weights at
+ * w + k * mv * KK_FD_VL and position j's input element is xp[j][koff[k]].
+ * The sums start at zero (first) or at the partial sums in acc (channel i
+ * of position j at acc[j * KK_FD_MB + i]); unless last they are stored
+ * back there. When last, output channel i of position j goes to
+ * o[i * ldo + j] after the epilogue: bias[i], then res[i * ldo + j] (each
+ * NULL when absent), then act. pf: prefetch w (it streams from memory). */
+#define KK_FD_VL 16 /* output channels per vector */
+#define KK_FD_MB 64 /* output channels per block (4 vectors) */
+#define KK_FD_NP 6  /* output positions per tile */
+#define KK_FD_PF 1024 /* floats ahead the x86 tile prefetches w */
+typedef struct kk_fdtile {
+    int64_t kn;
+    const float *w;
+    const int32_t *koff;
+    const float *xp[KK_FD_NP];
+    float *o;
+    int64_t ldo;
+    const float *bias, *res;
+    float *acc;
+    int mv, np, pf, first, last;
+    int act;
+    float alpha, beta;
+} kk_fdtile;
+typedef void kk_fdtile_fn(const kk_fdtile *t);
+
 struct kk_fdw_f32;
 /* Depthwise: computes plane `plane` (image * channels + channel); when
  * p->cblk > 0 (x86 kernels only), the block of planes [plane, plane +
@@ -138,6 +166,7 @@ typedef struct kk_fisa {
     kk_fukrs_fn *ukrs;              /* ukr on an unpacked full-width B */
     kk_fukra_fn *ukra;              /* ukr on an unpacked A of MR full rows */
     kk_fgemv_fn *gemv;              /* one-row tiles */
+    kk_fdtile_fn *dtile;            /* NULL: the plain C tile of kernels/fast/direct.c */
 } kk_fisa;
 
 /* The plain C copy (memcpy / zero loop). */

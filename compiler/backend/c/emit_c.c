@@ -174,6 +174,7 @@ static const char *const kernel_files[KKF_COUNT_][2] = {
     [KKF_FAST] = {"fast/kk_fast.h", "fast/fast.c"},    [KKF_FAST_X86] = {"fast/kk_fast_x86.h", "fast/fast_x86.c"},
     [KKF_POOL] = {"fast/kk_pool.h", "fast/pool.c"},    [KKF_WINO] = {"fast/kk_wino.h", "fast/wino.c"},
     [KKF_DECONV] = {"fast/kk_deconv.h", "fast/deconv.c"}, [KKF_DW_X86] = {"fast/kk_dw_x86.h", "fast/dw_x86.c"},
+    [KKF_DIRECT] = {"fast/kk_direct.h", "fast/direct.c"},
 };
 
 /* Paste one embedded kernel file, dropping its #include "kk..." lines (the
@@ -212,6 +213,7 @@ static const unsigned kernel_deps[KKF_COUNT_] = {
     [KKF_WINO] = 1u << KKF_FAST,      /* kk_fisa micro-kernels, kk_par */
     [KKF_DECONV] = 1u << KKF_FAST,    /* packed SGEMM */
     [KKF_DW_X86] = 1u << KKF_FAST,    /* kk_fdw_f32 plans */
+    [KKF_DIRECT] = 1u << KKF_FAST,    /* kk_fisa, kk_par, kk_ftile_act */
 };
 
 /* kk.h, then the header and source of each family the nodes use: only
