@@ -117,6 +117,15 @@ KK_X512 KK_FX_INLINE void kk_fx_ukr512(int64_t kc, const float *a, int64_t ars, 
         KK_R8(KK_LOAD)
 #undef KK_LOAD
     }
+    if (t->last && t->res) { /* fetched while the k loop runs: the epilogue reads it */
+#define KK_PFR(i)                                                       \
+    if (i < mr) {                                                       \
+        _mm_prefetch((const char *)(t->res + i * ldc), _MM_HINT_T0);    \
+        if (nr > 16) _mm_prefetch((const char *)(t->res + i * ldc + 16), _MM_HINT_T0); \
+    }
+        KK_R8(KK_PFR)
+#undef KK_PFR
+    }
 #define KK_FMA(i)                                                       \
     {                                                                   \
         const __m512 ai = _mm512_set1_ps(a[i * ars]);                   \
