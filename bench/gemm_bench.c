@@ -73,6 +73,9 @@ static const Shape shapes[] = {
     {"mbv2 conv1x1 160<-576 7x7", 1, 160, 576, 7, 7, 1, 1},
     /* EfficientNet-B0's last project convolution: long K, 7x7 */
     {"effnet conv1x1 320<-1152 7x7", 1, 320, 1152, 7, 7, 1, 1},
+    {"effnet conv1x1 672<-112 14x14", 1, 672, 112, 14, 14, 1, 1},
+    {"effnet conv1x1 480<-80 14x14", 1, 480, 80, 14, 14, 1, 1},
+    {"effnet conv1x1 1152<-192 7x7", 1, 1152, 192, 7, 7, 1, 1},
     /* SqueezeNet's squeeze 1x1 convolutions: few output channels, small maps */
     {"sq conv1x1 16<-64 55x55", 1, 16, 64, 55, 55, 1, 1},
     {"sq conv1x1 32<-128 27x27", 1, 32, 128, 27, 27, 1, 1},

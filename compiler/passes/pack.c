@@ -181,18 +181,20 @@ static int pack_wino(Graph *g, Node *n, int isa, int slots, Diag *d) {
  *   1x1 512<-2048 7x7 0.69/0.61    1x1 512<-1024 14x14 1.27/1.16
  *   5x5 32<-16 28x28 0.18/0.11     5x5 128<-32 14x14 0.27/0.20
  *   1x1/2 1024<-512 28x28 1.30/1.52  1x1/2 128<-64 56x56 0.10/0.13
- * So: at least 128 taps (the tile's transposing store is paid per tile);
- * a kernel above 1x1 (the GEMM's im2col) or a strided 1x1 conv while one
+ *   1x1 672<-112 14x14 0.163/0.155   1x1 384<-64 14x14 0.067/0.067
+ * So: a stride-1 1x1 conv only on small maps (up to 14x14, where 32-wide
+ * GEMM panels waste columns) and with at least 64 taps; otherwise at
+ * least 128 taps (the tile's transposing store is paid per tile), and a
+ * kernel above 1x1 (the GEMM's im2col) or a strided 1x1 conv while one
  * image's input fits L2 (2 MiB, 1 MiB for 1x1: each tap of a tile reads
- * another channel plane); a stride-1 1x1 conv only on small maps (up to
- * 14x14), where 32-wide GEMM panels waste columns. */
+ * another channel plane). */
 static bool direct_wins(int64_t kn, int64_t m, int64_t kh, int64_t kw, const int64_t *strides, int64_t oh,
                         int64_t ow, int64_t in_bytes) {
-    if (!kk_fdirect_ok(m) || kn < 128 || kn > KK_FD_KMAX) return false;
+    if (!kk_fdirect_ok(m) || kn < 64 || kn > KK_FD_KMAX) return false;
     const bool pointwise = kh == 1 && kw == 1;
-    if (!pointwise) return in_bytes <= ((int64_t)2 << 20);
-    if (strides[0] > 1 || strides[1] > 1) return in_bytes <= ((int64_t)1 << 20);
-    return oh * ow <= 196;
+    if (pointwise && strides[0] == 1 && strides[1] == 1) return oh * ow <= 196;
+    if (kn < 128) return false;
+    return in_bytes <= ((int64_t)(pointwise ? 1 : 2) << 20);
 }
 
 /* Float32 2-D one-group Conv with constant W where the direct kernel wins

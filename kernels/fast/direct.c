@@ -84,16 +84,19 @@ KK_API void kk_fdirect_init_f32(kk_fdirect_f32 *p, kk_fisa k, const float *x, co
     p->ntile = (p->npos + KK_FD_NP - 1) / KK_FD_NP;
     p->nmb = (m + KK_FD_MB - 1) / KK_FD_MB;
     /* channel blocks per task: as many as keep their weights in L2 (the
-     * input of a chunk of tiles is then read once for all of them) */
-    const int64_t bbytes = KK_FD_MB * p->kn * (int64_t)sizeof(float);
-    p->gmb = KK_FD_L2W / (bbytes ? bbytes : 1);
-    if (p->gmb < 1) p->gmb = 1;
-    if (p->gmb > p->nmb) p->gmb = p->nmb;
+     * input of a chunk of tiles is then read once for all of them); with
+     * threads, about four tasks per thread, found by splitting the blocks
+     * first (each weight read by one thread: weights usually outweigh a
+     * layer's input), then the tiles */
+    const int64_t bbytes = KK_FD_MB * p->kn * (int64_t)sizeof(float), want = nthreads > 1 ? 4 * (int64_t)nthreads : 1;
+    int64_t gmax = KK_FD_L2W / (bbytes ? bbytes : 1), ngrp;
+    if (gmax < 1) gmax = 1;
+    ngrp = (p->nmb + gmax - 1) / gmax;
+    if (ngrp * n < want) ngrp = (want + n - 1) / n < p->nmb ? (want + n - 1) / n : p->nmb;
+    p->gmb = ngrp ? (p->nmb + ngrp - 1) / ngrp : 1;
     p->ngrp = (p->nmb + p->gmb - 1) / p->gmb;
-    /* chunks of tiles: at most KK_FD_CHUNK tiles, and, with threads, about
-     * four tasks per thread where the groups give fewer */
     int64_t nch = (p->ntile + KK_FD_CHUNK - 1) / KK_FD_CHUNK;
-    const int64_t groups = n * p->ngrp, want = 4 * (int64_t)(nthreads > 1 ? nthreads : 0);
+    const int64_t groups = n * p->ngrp;
     if (groups * nch < want) nch = (want + groups - 1) / groups;
     if (nch > p->ntile) nch = p->ntile;
     if (nch < 1) nch = 1;
