@@ -9,9 +9,15 @@
  * 0 of every job and never waits for a worker that has not joined the job
  * by the time it ran out of tasks itself (on a busy machine a worker may
  * not get a CPU for milliseconds; the job then simply runs on fewer
- * threads). A job's tasks are handed out through an atomic counter,
- * so which thread runs which task varies, but no task depends on another's
- * result: the output is the same for every thread count. A job of n tasks
+ * threads). A job's tasks are cut into one contiguous range per thread,
+ * each handed out through its own atomic counter: a worker runs its own
+ * range first, then helps with the others' (so a late or slow worker's
+ * share is taken over). Kernels number tasks along the output (column
+ * panels run top to bottom of the image), so while all threads run, worker
+ * w computes about the same part of every layer's output and reads the
+ * part of the next layer's input that it wrote itself, from its own L2.
+ * Which thread runs which task still varies, but no task depends on
+ * another's result: the output is the same for every thread count. A job of n tasks
  * only involves workers 0..n-1 (kernels size per-worker scratch by that).
  * Between jobs a worker first spins briefly (KK_POOL_SPIN), then sleeps.
  * On x86 every worker runs a job's tasks under the caller's MXCSR (so a
@@ -34,6 +40,13 @@
 #define KK_POOL_SPIN 2000
 
 struct kk_pool;
+/* One thread's range of a job's tasks: the next to hand out, and the end. */
+typedef struct kk_pool_range {
+    atomic_llong next;
+    int64_t end;
+    char pad[48]; /* the counters 64 bytes apart: each on its own cache line */
+} kk_pool_range;
+
 typedef struct kk_pool_slot {
     struct kk_pool *pool;
     int id;                     /* worker index, 1..nthreads-1 */
@@ -47,7 +60,8 @@ typedef struct kk_pool {
     kk_task_fn *fn;             /* the current job */
     void *arg;
     int64_t ntasks;
-    atomic_llong next;          /* next task to hand out */
+    int nrange;                 /* ranges of the current job: min(threads, ntasks) */
+    kk_pool_range range[KK_POOL_MAX];
     unsigned long gen;          /* job generation, bumped per job */
     atomic_ulong agen;          /* gen, for a spinning worker to watch without the mutex */
     int open;                   /* the current job still admits workers */

@@ -3,7 +3,8 @@
  *
  * One job at a time: the caller publishes (fn, arg, ntasks) under the
  * mutex, bumps the generation and wakes the workers; everybody, the caller
- * included, takes tasks from an atomic counter until none are left; the
+ * included, takes tasks from its own range, then from the others' (one
+ * atomic counter per range) until none are left; the
  * caller then closes the job and waits for the workers inside it only (a
  * worker the OS has not run yet is not waited for). Between jobs a worker
  * watches the generation for KK_POOL_SPIN pause steps, then sleeps on a
@@ -38,10 +39,14 @@ KK_API void kk_pool_share(kk_pool *p, int worker) {
     /* a job of n tasks uses workers 0..n-1 only: kernels size their
      * per-worker scratch by the task count they can have */
     if (worker >= p->ntasks) return;
-    for (;;) {
-        int64_t t = (int64_t)atomic_fetch_add(&p->next, 1);
-        if (t >= p->ntasks) break;
-        p->fn(p->arg, t, worker);
+    /* own range first, then the others' in turn */
+    for (int i = 0; i < p->nrange; i++) {
+        kk_pool_range *r = &p->range[(worker + i) % p->nrange];
+        for (;;) {
+            int64_t t = (int64_t)atomic_fetch_add(&r->next, 1);
+            if (t >= r->end) break;
+            p->fn(p->arg, t, worker);
+        }
     }
 }
 
@@ -86,7 +91,12 @@ KK_API void kk_pool_run(kk_par *par, kk_task_fn *fn, void *arg, int64_t ntasks) 
 #if defined(__SSE2__)
     p->csr = _mm_getcsr();
 #endif
-    atomic_store(&p->next, 0);
+    const int nr = ntasks < p->par.nthreads ? (int)ntasks : p->par.nthreads;
+    p->nrange = nr;
+    for (int r = 0; r < nr; r++) {
+        atomic_store(&p->range[r].next, ntasks * r / nr);
+        p->range[r].end = ntasks * (r + 1) / nr;
+    }
     p->open = 1;
     p->gen++;
     atomic_store_explicit(&p->agen, p->gen, memory_order_release);
@@ -115,7 +125,7 @@ KK_API int kk_pool_start(kk_pool *p, int nthreads, int max_threads) {
     if (nthreads < 1) nthreads = 1;
     p->par.run = kk_pool_run;
     p->par.nthreads = 1;
-    atomic_init(&p->next, 0);
+    for (int r = 0; r < KK_POOL_MAX; r++) atomic_init(&p->range[r].next, 0);
     atomic_init(&p->agen, 0);
     atomic_init(&p->inside, 0);
     if (pthread_mutex_init(&p->mu, NULL)) return -1;
