@@ -132,6 +132,17 @@ Test(kk_fast, conv_pointwise_inplace) {
                 cr_assert(conv_finish(&cc));
                 conv_check(&cc, "pointwise in place");
             }
+    /* up to 32 output channels (per group) also read B in place for K up to
+     * 4 * 64 (MobileNet's project convs): K over 64, at and past 256 */
+    const int64_t cs2[] = {96, 144, 256, 257}, ms2[] = {3, 24, 32, 33};
+    for (size_t b = 0; b < sizeof cs2 / sizeof cs2[0]; b++)
+        for (size_t c = 0; c < sizeof ms2 / sizeof ms2[0]; c++, i++) {
+            ConvCase cc = {.n = 1 + (i % 2), .c = cs2[b], .m = ms2[c], .group = 1, .nsp = 2, .in = {8, 10},
+                           .k = {1, 1}, .s = {1, 1}, .d = {1, 1}, .bias = i & 1, .res = (i >> 1) & 1,
+                           .act = i % 3 == 0 ? KK_UN_CLIP : 0, .alpha = 0.0f, .beta = 6.0f};
+            cr_assert(conv_finish(&cc));
+            conv_check(&cc, "pointwise in place, long K");
+        }
 }
 
 Test(kk_fast, conv_deep_k) {
