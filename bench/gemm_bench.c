@@ -80,6 +80,7 @@ static const Shape shapes[] = {
     {"effnet conv1x1 1152<-192 7x7", 1, 1152, 192, 7, 7, 1, 1},
     /* SqueezeNet's squeeze 1x1 convolutions: few output channels, small maps */
     {"sq conv1x1 16<-64 55x55", 1, 16, 64, 55, 55, 1, 1},
+    {"sq conv1x1 1000<-512 13x13", 1, 1000, 512, 13, 13, 1, 1},
     {"sq conv1x1 32<-128 27x27", 1, 32, 128, 27, 27, 1, 1},
     {"sq conv1x1 64<-512 13x13", 1, 64, 512, 13, 13, 1, 1},
     /* 3x3 convolutions (ResNet-18/50) */

@@ -10,7 +10,7 @@
 #include "kk_fast.h"
 #include "kk_direct.h"
 
-KK_API int kk_fdirect_ok(int64_t m) { return m > 0 && m % KK_FD_VL == 0; }
+KK_API int kk_fdirect_ok(int64_t m) { return m > 0; }
 
 KK_API void kk_fdirect_pack_f32(const float *w, float *dst, int64_t m, int64_t k) {
     for (int64_t m0 = 0; m0 < m; m0 += KK_FD_MB) {
@@ -128,7 +128,7 @@ KK_API void kk_fdirect_pad_task_f32(void *plan, int64_t task, int worker) {
 /* The plain C tile: the same sums in the same order as the vector one
  * (up to FMA rounding), accumulated in t->acc. */
 static void kk_fdtile_c(const kk_fdtile *t) {
-    const int mb = t->mv * KK_FD_VL;
+    const int mb = (t->mv - 1) * KK_FD_VL + t->tail;
     float *acc = t->acc;
     if (t->first) memset(acc, 0, sizeof(float) * KK_FD_NP * KK_FD_MB);
     const float *w = t->w;
@@ -174,7 +174,8 @@ static void kk_fdirect_tiles(const kk_fdirect_f32 *p, kk_fdtile_fn *fn, int64_t 
     memset(&t, 0, sizeof t);
     t.ldo = p->npos;
     t.bias = p->b ? p->b + m0 : NULL;
-    t.mv = (int)(mw / KK_FD_VL);
+    t.mv = (int)((mw + KK_FD_VL - 1) / KK_FD_VL);
+    t.tail = (int)(mw - (t.mv - 1) * KK_FD_VL);
     t.act = p->act;
     t.alpha = p->alpha;
     t.beta = p->beta;

@@ -1001,12 +1001,13 @@ KK_X512 KK_FX_INLINE void kk_fx_dstore4(float *o, __m128 v, int n, const float *
     }
 }
 
-/* 16 output channels of np (<= 6) positions, position j's in rj, stored
- * transposed: channel i to o + i * ldo (plus res + i * ldo when res is
- * not NULL). Two unpack / shuffle rounds give, in 128-bit lane L of u[j]
- * (positions 0..3) and h[j] (positions 4, 5), channel 4 L + j. */
-KK_X512 KK_FX_INLINE void kk_fx_dstore16(float *o, int64_t ldo, int np, __m512 r0, __m512 r1, __m512 r2, __m512 r3,
-                                         __m512 r4, __m512 r5, const float *res, int relu) {
+/* 16 output channels (the first nch of them) of np (<= 6) positions,
+ * position j's in rj, stored transposed: channel i to o + i * ldo (plus
+ * res + i * ldo when res is not NULL). Two unpack / shuffle rounds give, in
+ * 128-bit lane L of u[j] (positions 0..3) and h[j] (positions 4, 5),
+ * channel 4 L + j. */
+KK_X512 KK_FX_INLINE void kk_fx_dstore16(float *o, int64_t ldo, int np, int nch, __m512 r0, __m512 r1, __m512 r2,
+                                         __m512 r3, __m512 r4, __m512 r5, const float *res, int relu) {
     const __m512 z = _mm512_setzero_ps();
     const __m512 t0 = _mm512_unpacklo_ps(r0, r1), t1 = _mm512_unpackhi_ps(r0, r1);
     const __m512 t2 = _mm512_unpacklo_ps(r2, r3), t3 = _mm512_unpackhi_ps(r2, r3);
@@ -1017,7 +1018,7 @@ KK_X512 KK_FX_INLINE void kk_fx_dstore16(float *o, int64_t ldo, int np, __m512 r
                          _mm512_shuffle_ps(t5, z, 0x44), _mm512_shuffle_ps(t5, z, 0xEE)};
     const int n0 = np < 4 ? np : 4;
 #define KK_DST(L)                                                                                   \
-    for (int j = 0; j < 4; j++) {                                                                   \
+    for (int j = 0; j < 4 && 4 * L + j < nch; j++) {                                                \
         const int64_t at = (4 * L + j) * ldo;                                                       \
         kk_fx_dstore4(o + at, _mm512_extractf32x4_ps(u[j], L), n0, res ? res + at : NULL, relu);    \
         if (np > 4)                                                                                 \
@@ -1027,10 +1028,15 @@ KK_X512 KK_FX_INLINE void kk_fx_dstore16(float *o, int64_t ldo, int np, __m512 r
 #undef KK_DST
 }
 
-/* The tile of kk_fdtile for constant mv and np: mv x np accumulators. */
-KK_X512 KK_FX_INLINE void kk_fx_dtile(const kk_fdtile *t, const int mv, const int np) {
+/* The tile of kk_fdtile for constant mv and np: mv x np accumulators;
+ * part: the last vector is partial (t->tail < 16: masked loads, only its
+ * channels stored), a constant too, so whole vectors pay nothing for it. */
+KK_X512 KK_FX_INLINE void kk_fx_dtile_part(const kk_fdtile *t, const int mv, const int np, const int part) {
     const int32_t *koff = t->koff;
     const float *w = t->w;
+    const int tail = part ? t->tail : 16;
+    const int64_t ws = (mv - 1) * 16 + tail; /* floats per tap */
+    const __mmask16 lm = (__mmask16)((1u << tail) - 1u); /* the last vector's channels */
     const float *x0 = t->xp[0], *x1 = t->xp[1], *x2 = t->xp[2], *x3 = t->xp[3], *x4 = t->xp[4], *x5 = t->xp[5];
 #define KK_DECL(p)                                                                                  \
     __m512 a0##p = _mm512_setzero_ps(), a1##p = _mm512_setzero_ps(), a2##p = _mm512_setzero_ps(),   \
@@ -1056,12 +1062,12 @@ KK_X512 KK_FX_INLINE void kk_fx_dtile(const kk_fdtile *t, const int mv, const in
     }
 #define KK_DSTEP                                                                                    \
     const int32_t off = koff[k];                                                                    \
-    const __m512 w0 = _mm512_loadu_ps(w);                                                           \
-    const __m512 w1 = mv > 1 ? _mm512_loadu_ps(w + 16) : w0;                                        \
-    const __m512 w2 = mv > 2 ? _mm512_loadu_ps(w + 32) : w0;                                        \
-    const __m512 w3 = mv > 3 ? _mm512_loadu_ps(w + 48) : w0;                                        \
+    const __m512 w0 = part && mv == 1 ? _mm512_maskz_loadu_ps(lm, w) : _mm512_loadu_ps(w);         \
+    const __m512 w1 = part && mv == 2 ? _mm512_maskz_loadu_ps(lm, w + 16) : mv > 1 ? _mm512_loadu_ps(w + 16) : w0; \
+    const __m512 w2 = part && mv == 3 ? _mm512_maskz_loadu_ps(lm, w + 32) : mv > 2 ? _mm512_loadu_ps(w + 32) : w0; \
+    const __m512 w3 = part && mv == 4 ? _mm512_maskz_loadu_ps(lm, w + 48) : mv > 3 ? _mm512_loadu_ps(w + 48) : w0; \
     KK_R6(KK_DFMA)                                                                                  \
-    w += 16 * mv;
+    w += ws;
     if (t->pf) { /* the block's weights stream from memory (first tile of a task) */
         for (int64_t k = 0; k < t->kn; k++) {
             for (int v = 0; v < mv; v++) _mm_prefetch((const char *)(w + KK_FD_PF + 16 * v), _MM_HINT_T0);
@@ -1091,20 +1097,26 @@ KK_X512 KK_FX_INLINE void kk_fx_dtile(const kk_fdtile *t, const int mv, const in
     }
 #define KK_DGRP(v)                                                                                  \
     if (v < mv) {                                                                                   \
-        const __m512 bv = t->bias ? _mm512_loadu_ps(t->bias + 16 * v) : _mm512_setzero_ps();       \
+        const __mmask16 bm = v == mv - 1 ? lm : (__mmask16)0xFFFF;                                 \
+        const __m512 bv = !t->bias ? _mm512_setzero_ps() : part && v == mv - 1 ? _mm512_maskz_loadu_ps(bm, t->bias + 16 * v) : _mm512_loadu_ps(t->bias + 16 * v); \
         KK_DEPI(v, 0) KK_DEPI(v, 1) KK_DEPI(v, 2) KK_DEPI(v, 3) KK_DEPI(v, 4) KK_DEPI(v, 5)         \
-        kk_fx_dstore16(t->o + 16 * v * t->ldo, t->ldo, np, a##v##0, a##v##1, a##v##2, a##v##3, a##v##4, \
+        kk_fx_dstore16(t->o + 16 * v * t->ldo, t->ldo, np, v == mv - 1 ? tail : 16, a##v##0, a##v##1, a##v##2, a##v##3, a##v##4, \
                        a##v##5, t->res ? t->res + 16 * v * t->ldo : NULL, t->res && act == KK_UN_RELU); \
     }
     KK_DGRP(0) KK_DGRP(1) KK_DGRP(2) KK_DGRP(3)
 #undef KK_DGRP
 #undef KK_DEPI
     if (act && !vact && !(t->res && act == KK_UN_RELU)) {
-        const kk_ftile ft = {.c = t->o, .ldc = t->ldo, .mr = 16 * mv, .nr = np, .act = act, .alpha = t->alpha,
+        const kk_ftile ft = {.c = t->o, .ldc = t->ldo, .mr = (int)ws, .nr = np, .act = act, .alpha = t->alpha,
                              .beta = t->beta};
         _mm256_zeroupper(); /* kk_ftile_act is plain C: no dirty upper state */
         kk_ftile_act(&ft);
     }
+}
+
+KK_X512 KK_FX_INLINE void kk_fx_dtile(const kk_fdtile *t, const int mv, const int np) {
+    if (t->tail == 16) kk_fx_dtile_part(t, mv, np, 0);
+    else kk_fx_dtile_part(t, mv, np, 1);
 }
 
 #define KK_DT_NP(mv) \

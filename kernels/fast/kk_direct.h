@@ -5,10 +5,11 @@
  * convolutions (whose im2col is a strided gather) and small maps (a 7x7
  * map fills 49 of 64 panel columns).
  *
- * Weights (M, C, kh, kw), M a multiple of KK_FD_VL, are packed at compile
- * time (kk_fdirect_pack_f32, same bytes) into blocks of up to KK_FD_MB
- * output channels, each [k][block width] with k = (c, ky, kx): one tap's
- * weights for the block are 1..4 contiguous vectors. A tile is one block
+ * Weights (M, C, kh, kw), any M, are packed at compile time
+ * (kk_fdirect_pack_f32, same bytes) into blocks of up to KK_FD_MB output
+ * channels, each [k][block width] with k = (c, ky, kx): one tap's weights
+ * for the block are 1..4 contiguous vectors, the last of a narrower block
+ * partial (masked loads; only its channels are stored). A tile is one block
  * of channels by up to KK_FD_NP consecutive output positions (numbered
  * row by row, so a tile may span output rows): per tap it loads the
  * block's weight vectors, broadcasts each position's input element (read

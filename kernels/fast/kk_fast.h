@@ -112,8 +112,10 @@ typedef void kk_fgemv_fn(int64_t kc, const float *a, const float *b, int64_t ldb
 
 /* One tile of the direct convolution (kk_direct.h): mv (1..KK_FD_MB /
  * KK_FD_VL) vectors of output channels by np (1..KK_FD_NP) positions,
- * over one block of taps. For tap k < kn, w holds the channels' weights at
- * w + k * mv * KK_FD_VL and position j's input element is xp[j][koff[k]].
+ * over one block of taps; the last vector holds tail (1..KK_FD_VL)
+ * channels, so the tile has mc = (mv - 1) * KK_FD_VL + tail. For tap
+ * k < kn, w holds the channels' weights at w + k * mc and position j's
+ * input element is xp[j][koff[k]].
  * The sums start at zero (first) or at the partial sums in acc (channel i
  * of position j at acc[j * KK_FD_MB + i]); unless last they are stored
  * back there. When last, output channel i of position j goes to
@@ -132,7 +134,7 @@ typedef struct kk_fdtile {
     int64_t ldo;
     const float *bias, *res;
     float *acc;
-    int mv, np, pf, first, last;
+    int mv, tail, np, pf, first, last;
     int act;
     float alpha, beta;
 } kk_fdtile;

@@ -6,7 +6,8 @@
  * every width, strides, dilations, symmetric and asymmetric pads, 1x1 to
  * 7x7 kernels, several images, K longer than one K block (partial sums),
  * chunks longer than one tile group, bias / residual / every activation
- * form of the epilogue, the AVX-512 tile and the plain C one, and results
+ * form of the epilogue, channel counts that are not vector multiples
+ * (masked last vectors), the AVX-512 tile and the plain C one, and results
  * bit-identical for 1, 2 and 3 threads.
  */
 #include <criterion/criterion.h>
@@ -92,6 +93,22 @@ Test(kk_direct, channel_blocks_and_tiles) {
             dc.act = KK_UN_RELU;
             direct_check(&dc, "blocks");
         }
+}
+
+Test(kk_direct, channels_not_vector_multiples) {
+    /* a last vector of 1..15 channels (masked weight and bias loads, only
+     * its channels stored): alone, after full vectors, after a full block;
+     * K over several blocks (partial sums), residuals, vector and plain C
+     * activations */
+    const int64_t ms[] = {1, 5, 15, 17, 24, 40, 63, 65, 100};
+    const int acts[] = {0, KK_UN_RELU, KK_UN_SIGMOID, KK_UN_GELU};
+    for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++) {
+        DCase dc = base(i % 3 == 0 ? 40 : 3, ms[i], 5 + (int64_t)i % 3, 7, 3, 1 + (int64_t)(i % 2), 1);
+        dc.bias = (int)(i % 4 != 3);
+        dc.res = (int)(i % 2 == 0);
+        dc.act = acts[i % 4];
+        direct_check(&dc, "odd channels");
+    }
 }
 
 Test(kk_direct, strides_dilations_pads) {
