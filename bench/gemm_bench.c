@@ -76,6 +76,7 @@ static const Shape shapes[] = {
     /* EfficientNet-B0's last project convolution: long K, 7x7 */
     {"effnet conv1x1 320<-1152 7x7", 1, 320, 1152, 7, 7, 1, 1},
     {"effnet conv1x1 672<-112 14x14", 1, 672, 112, 14, 14, 1, 1},
+    {"effnet conv1x1 112<-672 14x14", 1, 112, 672, 14, 14, 1, 1},
     {"effnet conv1x1 480<-80 14x14", 1, 480, 80, 14, 14, 1, 1},
     {"effnet conv1x1 1152<-192 7x7", 1, 1152, 192, 7, 7, 1, 1},
     /* SqueezeNet's squeeze 1x1 convolutions: few output channels, small maps */
@@ -89,6 +90,8 @@ static const Shape shapes[] = {
     {"r18 conv3x3 256<-256 14x14", 1, 256, 256, 14, 14, 3, 1},
     {"r18 conv3x3 512<-512 7x7", 1, 512, 512, 7, 7, 3, 1},
     {"r18 conv7x7/2 64<-3 224x224", 1, 64, 3, 224, 224, 7, 2},
+    {"mbv2 conv3x3/2 32<-3 224x224", 1, 32, 3, 224, 224, 3, 2},
+    {"sq conv3x3/2 64<-3 224x224", 1, 64, 3, 224, 224, 3, 2},
     {"r18 conv3x3/2 128<-64 56x56", 1, 128, 64, 56, 56, 3, 2},
     {"r18 conv3x3/2 256<-128 28x28", 1, 256, 128, 28, 28, 3, 2},
     {"r18 conv3x3/2 512<-256 14x14", 1, 512, 256, 14, 14, 3, 2},

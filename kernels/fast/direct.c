@@ -92,7 +92,11 @@ KK_API void kk_fdirect_init_f32(kk_fdirect_f32 *p, kk_fisa k, const float *x, co
     int64_t gmax = KK_FD_L2W / (bbytes ? bbytes : 1), ngrp;
     if (gmax < 1) gmax = 1;
     ngrp = (p->nmb + gmax - 1) / gmax;
-    if (ngrp * n < want) ngrp = (want + n - 1) / n < p->nmb ? (want + n - 1) / n : p->nmb;
+    /* an input bigger than the weights (EfficientNet's 112<-672 14x14): its
+     * tiles are split instead, so that each thread reads only its share */
+    const int64_t xbytes = c * p->hp * p->wp * (int64_t)sizeof(float);
+    if (ngrp * n < want && xbytes <= m * p->kn * (int64_t)sizeof(float))
+        ngrp = (want + n - 1) / n < p->nmb ? (want + n - 1) / n : p->nmb;
     p->gmb = ngrp ? (p->nmb + ngrp - 1) / ngrp : 1;
     p->ngrp = (p->nmb + p->gmb - 1) / p->gmb;
     int64_t nch = (p->ntile + KK_FD_CHUNK - 1) / KK_FD_CHUNK;
