@@ -10,7 +10,8 @@ then RUNS timed runs; min and median); onnxruntime with every graph
 optimization (ORT_ENABLE_ALL), intra_op_num_threads T, sequential execution,
 WARMUP untimed then RUNS timed InferenceSession.run calls on the same input.
 The two alternate for --rounds rounds (default 2) so a busy machine slows
-both alike; the table shows the best min and the median of the per-round
+both alike, each round after a 0.3 s pause (onnxruntime's idle pool threads
+spin for a while after a run and would take a core from kiln's next round); the table shows the best min and the median of the per-round
 medians. kiln's output is checked against onnxruntime's (max |a-b| relative
 to the output's scale).
 
@@ -137,6 +138,9 @@ def model_inputs(path):
     return res, [o.name for o in m.graph.output]
 
 
+SETTLE = 0.3  # seconds of pause before each timed round
+
+
 def ort_session(path, threads):
     import onnxruntime as ort
     so = ort.SessionOptions()
@@ -209,9 +213,11 @@ def bench_model(args, name, desc, build, kind, threads, peaks):
             err = max(err, float(np.abs(got.astype(np.float64) - want).max(initial=0.0)) / scale)
         kmins, kmeds, omins, omeds = [], [], [], []
         for _ in range(args.rounds):
+            time.sleep(SETTLE)
             a, b = kiln_time(exe, ins, res, args.runs)
             kmins.append(a)
             kmeds.append(b)
+            time.sleep(SETTLE)
             a, b = ort_time(sess, feeds, args.warmup, args.runs)
             omins.append(a)
             omeds.append(b)
