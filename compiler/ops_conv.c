@@ -550,12 +550,12 @@ static int infer_wino(Node *n, ConvAttrs *a, Diag *d) {
 }
 
 /* A Conv on the direct kernel (kiln_direct): float32 NCHW with 2 spatial
- * dims, one group, at most
- * KK_FD_KMAX taps, a padded image plane addressable by int32. */
+ * dims, one group, at most KK_FD_KMAX taps, a padded image plane
+ * addressable by int32. */
 static int check_direct(const Node *n, const ConvAttrs *a, Diag *d) {
     const Value *x = n->inputs[0], *w = n->inputs[1];
     if (x->dtype != DT_F32 || x->rank != 4 || w->rank != 4 || a->group != 1 || !kk_fdirect_ok(w->dims[0]))
-        return diag_error(d, n, "unsupported: kiln_direct needs float32 2-D input, one group and output channels");
+        return diag_error(d, n, "unsupported: kiln_direct needs float32 2-D input and one group");
     const int64_t taps = w->dims[1] * w->dims[2] * w->dims[3];
     const int64_t plane = w->dims[1] * (x->dims[2] + a->pads[0] + a->pads[2]) * (x->dims[3] + a->pads[1] + a->pads[3]);
     if (taps > KK_FD_KMAX || plane > INT32_MAX)

@@ -1037,6 +1037,8 @@ KK_X512 KK_FX_INLINE void kk_fx_dtile_part(const kk_fdtile *t, const int mv, con
     const int tail = part ? t->tail : 16;
     const int64_t ws = (mv - 1) * 16 + tail; /* floats per tap */
     const __mmask16 lm = (__mmask16)((1u << tail) - 1u); /* the last vector's channels */
+/* vector v of p (weights or bias): the last one masked to the tile's channels */
+#define KK_DLDV(p, v) (part && (v) == mv - 1 ? _mm512_maskz_loadu_ps(lm, (p) + 16 * (v)) : _mm512_loadu_ps((p) + 16 * (v)))
     const float *x0 = t->xp[0], *x1 = t->xp[1], *x2 = t->xp[2], *x3 = t->xp[3], *x4 = t->xp[4], *x5 = t->xp[5];
 #define KK_DECL(p)                                                                                  \
     __m512 a0##p = _mm512_setzero_ps(), a1##p = _mm512_setzero_ps(), a2##p = _mm512_setzero_ps(),   \
@@ -1062,10 +1064,10 @@ KK_X512 KK_FX_INLINE void kk_fx_dtile_part(const kk_fdtile *t, const int mv, con
     }
 #define KK_DSTEP                                                                                    \
     const int32_t off = koff[k];                                                                    \
-    const __m512 w0 = part && mv == 1 ? _mm512_maskz_loadu_ps(lm, w) : _mm512_loadu_ps(w);         \
-    const __m512 w1 = part && mv == 2 ? _mm512_maskz_loadu_ps(lm, w + 16) : mv > 1 ? _mm512_loadu_ps(w + 16) : w0; \
-    const __m512 w2 = part && mv == 3 ? _mm512_maskz_loadu_ps(lm, w + 32) : mv > 2 ? _mm512_loadu_ps(w + 32) : w0; \
-    const __m512 w3 = part && mv == 4 ? _mm512_maskz_loadu_ps(lm, w + 48) : mv > 3 ? _mm512_loadu_ps(w + 48) : w0; \
+    const __m512 w0 = KK_DLDV(w, 0);                                                                \
+    const __m512 w1 = mv > 1 ? KK_DLDV(w, 1) : w0;                                                  \
+    const __m512 w2 = mv > 2 ? KK_DLDV(w, 2) : w0;                                                  \
+    const __m512 w3 = mv > 3 ? KK_DLDV(w, 3) : w0;                                                  \
     KK_R6(KK_DFMA)                                                                                  \
     w += ws;
     if (t->pf) { /* the block's weights stream from memory (first tile of a task) */
@@ -1097,8 +1099,7 @@ KK_X512 KK_FX_INLINE void kk_fx_dtile_part(const kk_fdtile *t, const int mv, con
     }
 #define KK_DGRP(v)                                                                                  \
     if (v < mv) {                                                                                   \
-        const __mmask16 bm = v == mv - 1 ? lm : (__mmask16)0xFFFF;                                 \
-        const __m512 bv = !t->bias ? _mm512_setzero_ps() : part && v == mv - 1 ? _mm512_maskz_loadu_ps(bm, t->bias + 16 * v) : _mm512_loadu_ps(t->bias + 16 * v); \
+        const __m512 bv = t->bias ? KK_DLDV(t->bias, v) : _mm512_setzero_ps();                     \
         KK_DEPI(v, 0) KK_DEPI(v, 1) KK_DEPI(v, 2) KK_DEPI(v, 3) KK_DEPI(v, 4) KK_DEPI(v, 5)         \
         kk_fx_dstore16(t->o + 16 * v * t->ldo, t->ldo, np, v == mv - 1 ? tail : 16, a##v##0, a##v##1, a##v##2, a##v##3, a##v##4, \
                        a##v##5, t->res ? t->res + 16 * v * t->ldo : NULL, t->res && act == KK_UN_RELU); \
@@ -1113,6 +1114,8 @@ KK_X512 KK_FX_INLINE void kk_fx_dtile_part(const kk_fdtile *t, const int mv, con
         kk_ftile_act(&ft);
     }
 }
+
+#undef KK_DLDV
 
 KK_X512 KK_FX_INLINE void kk_fx_dtile(const kk_fdtile *t, const int mv, const int np) {
     if (t->tail == 16) kk_fx_dtile_part(t, mv, np, 0);
