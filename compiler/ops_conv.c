@@ -506,11 +506,12 @@ static int check_residual(const Node *n, Diag *d) {
     return 0;
 }
 
-/* 2-D convolution with one filter per channel: the depthwise kernel's case. */
+/* 2-D convolution with one input channel per group (output channels a
+ * multiple of the groups): the depthwise kernel's case. */
 static bool is_depthwise(const Node *n) {
     const Value *x = n->inputs[0], *w = n->inputs[1];
     const ConvAttrs *a = &n->a.conv;
-    return x->rank == 4 && a->group == x->dims[1] && w->dims[0] == a->group && w->dims[1] == 1;
+    return x->rank == 4 && a->group == x->dims[1] && a->group > 0 && w->dims[0] % a->group == 0 && w->dims[1] == 1;
 }
 
 /* Gemm in the form the fast kernel computes: alpha 1, and C absent or a
@@ -1002,8 +1003,8 @@ static int emit_fast(Emitter *e, const Node *n, const char *const *in, const cha
         return 0;
     } else if (n->op == OP_CONV && !a->pack) {
         kind = "fdw";
-        emit(e, "kk_fdw_f32 p;\nkk_fdw_init_f32(&p, %s, %s, %s, %s, %s, %s, %lld, %lld", isa, in[0], in[1],
-             or_null(in2), or_null(res), out[0], (long long)g.n, (long long)g.c);
+        emit(e, "kk_fdw_f32 p;\nkk_fdw_init_f32(&p, %s, %s, %s, %s, %s, %s, %lld, %lld, %lld", isa, in[0], in[1],
+             or_null(in2), or_null(res), out[0], (long long)g.n, (long long)g.c, (long long)(g.m / g.c));
         emit_dims(e, g.in, 2);
         emit_dims(e, a->kernel, 2);
         emit_dims(e, g.out, 2);

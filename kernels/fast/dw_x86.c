@@ -365,15 +365,17 @@ KK_DWX_256 KK_DWX_INLINE __m256 kk_dwx_nr256(__m256 r, __m256 d, __m256 two) {
     ATTR KK_DWX_INLINE void kk_dwx_ring##SFX(const float **rows, int64_t nin, int64_t iy0, const float *xp,      \
                                              int64_t ih, int64_t iw, int64_t pw, int64_t sw, int64_t half,       \
                                              float *buf, int64_t *tag, int64_t ns, const float *zrow) {          \
+        int64_t slot = -1; /* iy % ns: one division per call, then the next slot */                              \
         for (int64_t i = 0; i < nin; i++) {                                                                      \
             const int64_t iy = iy0 + i;                                                                          \
             if (iy < 0 || iy >= ih) {                                                                            \
                 rows[i] = zrow;                                                                                  \
                 continue;                                                                                        \
             }                                                                                                    \
-            float *dst = buf + (iy % ns) * sw * half;                                                            \
-            if (tag[iy % ns] != iy) {                                                                            \
-                tag[iy % ns] = iy;                                                                               \
+            slot = slot < 0 ? iy % ns : slot + 1 == ns ? 0 : slot + 1;                                           \
+            float *dst = buf + slot * sw * half;                                                                 \
+            if (tag[slot] != iy) {                                                                               \
+                tag[slot] = iy;                                                                                  \
                 kk_dwx_fill##SFX(dst, xp + iy * iw, iw, pw, sw, half);                                           \
             }                                                                                                    \
             rows[i] = dst;                                                                                       \
@@ -429,7 +431,8 @@ KK_DWX_256 KK_DWX_INLINE __m256 kk_dwx_nr256(__m256 r, __m256 d, __m256 two) {
         for (int64_t i = 0; i < (ns + 1) * S * half; i += VL) ST(buf + i, ZERO);                                \
         for (int64_t q = 0; q < ns; q++) tag[q] = -1;                                                            \
         const int64_t ch = plane % p->c;                                                                         \
-        const float *xp = p->x + plane * p->ih * p->iw, *wp = p->w + ch * p->kh * p->kw;                         \
+        const float *xp = p->x + plane / p->mult * p->ih * p->iw; /* input plane of output channel ch */         \
+        const float *wp = p->w + ch * p->kh * p->kw;                                                             \
         float *yp = p->y + plane * p->oh * ow;                                                                   \
         const float *rp = p->res ? p->res + plane * p->oh * ow : NULL;                                           \
         V wv[49];                                                                                                \

@@ -717,9 +717,10 @@ KK_API void kk_fgemm_task_f32(void *plan, int64_t task, int worker) {
 /* ------------------------------------------------------------ Depthwise */
 
 KK_API void kk_fdw_init_f32(kk_fdw_f32 *p, kk_fisa k, const float *x, const float *w, const float *b,
-                            const float *res, float *y, int64_t n, int64_t c, const int64_t *in_sp,
-                            const int64_t *k_sp, const int64_t *out_sp, const int64_t *strides,
-                            const int64_t *dilations, const int64_t *pads, int act, float alpha, float beta) {
+                            const float *res, float *y, int64_t n, int64_t c, int64_t mult,
+                            const int64_t *in_sp, const int64_t *k_sp, const int64_t *out_sp,
+                            const int64_t *strides, const int64_t *dilations, const int64_t *pads, int act,
+                            float alpha, float beta) {
     memset(p, 0, sizeof *p);
     p->k = k;
     p->x = x;
@@ -727,7 +728,8 @@ KK_API void kk_fdw_init_f32(kk_fdw_f32 *p, kk_fisa k, const float *x, const floa
     p->b = b;
     p->res = res;
     p->y = y;
-    p->c = c;
+    p->mult = mult > 1 ? mult : 1;
+    p->c = c * p->mult;
     p->ih = in_sp[0];
     p->iw = in_sp[1];
     p->kh = k_sp[0];
@@ -743,11 +745,11 @@ KK_API void kk_fdw_init_f32(kk_fdw_f32 *p, kk_fisa k, const float *x, const floa
     p->act = act;
     p->alpha = alpha;
     p->beta = beta;
-    p->ntasks = n * c;
-    if (w) { /* not a MaxPool plan */
-        p->cblk = kk_fdw_cblock(k, c, p->ih, p->iw, p->kh, p->kw, p->oh, p->ow, p->sh, p->sw, p->dh, p->dw,
+    p->ntasks = n * p->c;
+    if (w && p->mult == 1) { /* not a MaxPool plan, one output channel per input channel */
+        p->cblk = kk_fdw_cblock(k, p->c, p->ih, p->iw, p->kh, p->kw, p->oh, p->ow, p->sh, p->sw, p->dh, p->dw,
                                 p->ph, p->pw);
-        if (p->cblk) p->ntasks = n * ((c + p->cblk - 1) / p->cblk);
+        if (p->cblk) p->ntasks = n * ((p->c + p->cblk - 1) / p->cblk);
     }
 }
 
@@ -796,7 +798,7 @@ KK_API void kk_fdw_interior(const kk_fdw_f32 *p, int64_t *lo, int64_t *hi) {
 #define KK_FDW_ROWC 256
 KK_API void kk_fdw_plane_c(const kk_fdw_f32 *p, int64_t plane) {
     const int64_t ch = plane % p->c;
-    const float *xp = p->x + plane * p->ih * p->iw;
+    const float *xp = p->x + plane / p->mult * p->ih * p->iw;
     const float *wp = p->w + ch * p->kh * p->kw;
     float *yp = p->y + plane * p->oh * p->ow;
     const float *rp = p->res ? p->res + plane * p->oh * p->ow : NULL;
@@ -843,7 +845,7 @@ KK_API void kk_fdw_plane_c(const kk_fdw_f32 *p, int64_t plane) {
 KK_API void kk_fmaxpool_init_f32(kk_fdw_f32 *p, kk_fisa k, const float *x, float *y, int64_t n, int64_t c,
                                  const int64_t *in_sp, const int64_t *k_sp, const int64_t *out_sp,
                                  const int64_t *strides, const int64_t *dilations, const int64_t *pads) {
-    kk_fdw_init_f32(p, k, x, NULL, NULL, NULL, y, n, c, in_sp, k_sp, out_sp, strides, dilations, pads, 0, 0.0f,
+    kk_fdw_init_f32(p, k, x, NULL, NULL, NULL, y, n, c, 1, in_sp, k_sp, out_sp, strides, dilations, pads, 0, 0.0f,
                     0.0f);
 }
 

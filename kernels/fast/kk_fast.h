@@ -264,10 +264,12 @@ KK_API void kk_fgemm_task_f32(void *plan, int64_t task, int worker);
 
 /* ------------------------------------------------------------- Depthwise */
 
-/* 2-D depthwise conv (group == C == M), w (C, 1, kh, kw) as in ONNX.
- * Vectorized along the output row for stride 1 and 2; any other geometry
- * runs the same loops without vectors. One task per (image, channel), or,
- * on small planes with an x86 kernel, per (image, block of cblk channels):
+/* 2-D depthwise conv (group == C, M = C * mult output channels), w (M, 1,
+ * kh, kw) as in ONNX: output channel m reads input channel m / mult (a
+ * one-channel input, group 1, is the case mult = M). Vectorized along the
+ * output row for stride 1 and 2; any other geometry runs the same loops
+ * without vectors. One task per (image, output channel), or, with mult 1 on
+ * small planes with an x86 kernel, per (image, block of cblk channels):
  * the vectors then run across channels (kk_dw_x86.h). */
 #define KK_FDW_CB_PLANE 400 /* largest output plane (oh * ow) computed in channel blocks */
 #define KK_FDW_CB_BUF 20480 /* floats of a channel block's padded input and output planes (stack, 80 KiB) */
@@ -276,7 +278,9 @@ typedef struct kk_fdw_f32 {
     kk_fisa k;
     const float *x, *w, *b, *res;
     float *y;
-    int64_t c, ih, iw, kh, kw, oh, ow, sh, sw, dh, dw, ph, pw;
+    int64_t c;                      /* output channels */
+    int64_t mult;                   /* output channels per input channel */
+    int64_t ih, iw, kh, kw, oh, ow, sh, sw, dh, dw, ph, pw;
     int64_t cblk;                   /* channels per task (0: one plane per task) */
     int64_t ntasks;
     int act;
@@ -284,9 +288,10 @@ typedef struct kk_fdw_f32 {
 } kk_fdw_f32;
 
 KK_API void kk_fdw_init_f32(kk_fdw_f32 *p, kk_fisa k, const float *x, const float *w, const float *b,
-                            const float *res, float *y, int64_t n, int64_t c, const int64_t *in_sp,
-                            const int64_t *k_sp, const int64_t *out_sp, const int64_t *strides,
-                            const int64_t *dilations, const int64_t *pads, int act, float alpha, float beta);
+                            const float *res, float *y, int64_t n, int64_t c, int64_t mult,
+                            const int64_t *in_sp, const int64_t *k_sp, const int64_t *out_sp,
+                            const int64_t *strides, const int64_t *dilations, const int64_t *pads, int act,
+                            float alpha, float beta);
 KK_API void kk_fdw_task_f32(void *plan, int64_t task, int worker);
 /* Channels per task of a depthwise conv (kk_fdw_f32.cblk) for kernels k:
  * the vector width across channels when k's depthwise kernel is an x86

@@ -516,6 +516,20 @@ def se_block():
     return g.model([g.relu(g.add(y, x))])
 
 
+def dw_multiplier():
+    """Depthwise convolutions with a channel multiplier, as tf2onnx writes
+    Keras' DepthwiseConv2D(depth_multiplier=k): group = C with k * C
+    outputs (3x3 stride 1 with k = 2, 5x5 stride 2 with k = 3), after a
+    grayscale stem (8<-1 3x3, a one-channel input)."""
+    g = Net("dw_multiplier", 31)
+    x = g.input("input", (1, 1, 40, 40))
+    x = g.relu(g.conv(x, 8, 3, base="stem"))
+    x = g.relu6(g.bn(g.conv(x, 16, 3, group=8, bias=False, base="dw1"), "bn1"))
+    x = g.conv(x, 24, 1, pad=0, base="pw1")
+    x = g.act("Sigmoid", g.conv(x, 72, 5, stride=2, group=24, base="dw2"))
+    return g.model([g.conv(x, 32, 1, pad=0, base="pw2")])
+
+
 def mobilenetv2():
     """MobileNetV2 (width 1.0, first four stages): inverted residual blocks,
     depthwise 3x3, ReLU6 as Clip(0, 6), linear bottlenecks."""
@@ -993,6 +1007,7 @@ MODELS = {
     "xception": xception,
     "se_block": se_block,
     "mobilenetv2": mobilenetv2,
+    "dw_multiplier": dw_multiplier,
     "fashion_cnn": fashion_cnn,
     "convnext": convnext,
     "efficientnet": efficientnet,

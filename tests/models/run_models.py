@@ -62,8 +62,8 @@ LIGHT_TOL = {"densenet121": (2e-3, 1e-7)}
 # Every model must compile: an "unsupported" diagnostic fails the run for all
 # of these (every op they use is in kiln's table, so one would be a regression).
 REQUIRED = {"lenet5", "alexnet", "vgg", "inception", "resnet18", "resnet50_stage", "xception",
-            "se_block", "mobilenetv2", "fashion_cnn", "convnext", "efficientnet", "densenet", "resnext",
-            "unet", "fcn8s", "deeplabv3", "yolo_head", "ssd_head", "diffusion_block", "local_functions",
+            "se_block", "mobilenetv2", "dw_multiplier", "fashion_cnn", "convnext", "efficientnet", "densenet",
+            "resnext", "unet", "fcn8s", "deeplabv3", "yolo_head", "ssd_head", "diffusion_block", "local_functions",
             "light_bvlc_alexnet", "light_densenet121", "light_inception_v1", "light_inception_v2",
             "light_resnet50", "light_shufflenet", "light_squeezenet", "light_vgg19", "light_zfnet512"}
 

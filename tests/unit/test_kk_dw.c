@@ -29,6 +29,7 @@
 
 typedef struct DwCase {
     int64_t n, c, in[2], k[2], s[2], d[2], p[4], out[2];
+    int64_t mult; /* output channels per input channel (0: 1) */
     int bias, res, act;
     float alpha, beta;
 } DwCase;
@@ -44,18 +45,20 @@ static int dw_finish(DwCase *t) {
 }
 
 static void dw_check(const DwCase *t, const char *label) {
-    const int64_t xs = t->n * t->c * t->in[0] * t->in[1], ys = t->n * t->c * t->out[0] * t->out[1];
+    const int64_t mult = t->mult > 1 ? t->mult : 1, m = t->c * mult;
+    const int64_t xs = t->n * t->c * t->in[0] * t->in[1], ys = t->n * m * t->out[0] * t->out[1];
     const int64_t ks = t->k[0] * t->k[1];
-    float *x = rand_buf(xs), *w = rand_buf(t->c * ks), *b = t->bias ? rand_buf(t->c) : NULL;
+    float *x = rand_buf(xs), *w = rand_buf(m * ks), *b = t->bias ? rand_buf(m) : NULL;
     float *r = t->res ? rand_buf(ys) : NULL;
     float *want = malloc((size_t)ys * sizeof(float)), *got = malloc((size_t)ys * sizeof(float));
     float *got3 = malloc((size_t)ys * sizeof(float));
-    kk_conv_f32(x, w, b, want, t->n, t->c, t->c, t->c, 2, t->in, t->k, t->out, t->s, t->d, t->p);
+    kk_conv_f32(x, w, b, want, t->n, t->c, m, t->c, 2, t->in, t->k, t->out, t->s, t->d, t->p);
     if (r || t->act) kk_epilogue_f32(want, r, ys, t->act, t->alpha, t->beta);
     for (int ii = 0; ii < 3; ii++) {
         kk_fdw_f32 p;
-        kk_fdw_init_f32(&p, get_isa(ISAS[ii]), x, w, b, r, got, t->n, t->c, t->in, t->k, t->out, t->s, t->d, t->p,
-                        t->act, t->alpha, t->beta);
+        kk_fdw_init_f32(&p, get_isa(ISAS[ii]), x, w, b, r, got, t->n, t->c, mult, t->in, t->k, t->out, t->s, t->d,
+                        t->p, t->act, t->alpha, t->beta);
+        cr_assert(p.ntasks == t->n * m || (mult == 1 && p.cblk), "%s: %lld tasks", label, (long long)p.ntasks);
         run_tasks(1, kk_fdw_task_f32, &p, p.ntasks);
         p.y = got3;
         run_tasks(3, kk_fdw_task_f32, &p, p.ntasks);
@@ -144,6 +147,39 @@ Test(kk_dw, random_geometry) {
     }
 }
 
+/* A depthwise multiplier (M = mult * C, output channel m reads input
+ * channel m / mult), including a one-channel input (LeNet's 6<-1 5x5) and
+ * small planes, where mult 1 would run channel blocks. */
+Test(kk_dw, multiplier) {
+    for (int it = 0; it < 48; it++) {
+        DwCase t = {0};
+        t.n = 1 + (it % 5 == 0);
+        t.c = it % 3 == 0 ? 1 : rint_in(1, 5);
+        t.mult = rint_in(2, 7);
+        const int64_t k = it % 4 == 3 ? rint_in(1, 6) : 3 + 2 * (it % 3);
+        for (int a = 0; a < 2; a++) {
+            t.in[a] = rint_in(k, a ? 40 : 18);
+            t.k[a] = k;
+            t.s[a] = 1 + (it % 6 == 4);
+            t.d[a] = 1;
+            t.p[a] = t.p[2 + a] = it % 2 ? k / 2 : 0;
+        }
+        t.bias = it % 3 != 1;
+        t.res = it % 4 == 1;
+        t.act = DW_ACTS[it % 11];
+        dw_act_params(&t);
+        if (!dw_finish(&t)) continue;
+        char label[200];
+        snprintf(label, sizeof label, "dw mult %lld case %d: c %lld %lldx%lld k %lld s %lld", (long long)t.mult, it,
+                 (long long)t.c, (long long)t.in[0], (long long)t.in[1], (long long)k, (long long)t.s[0]);
+        dw_check(&t, label);
+    }
+    DwCase l = {.n = 1, .c = 1, .mult = 6, .in = {32, 32}, .k = {5, 5}, .s = {1, 1}, .d = {1, 1}, .bias = 1,
+                .act = KK_UN_TANH};
+    cr_assert(dw_finish(&l));
+    dw_check(&l, "LeNet 6<-1 5x5");
+}
+
 /* Rows wider than the stack ring: the plain C plane. */
 Test(kk_dw, wide_rows) {
     DwCase t = {.n = 1, .c = 2, .in = {5, 3000}, .k = {3, 3}, .s = {1, 1}, .d = {1, 1}, .p = {1, 1, 1, 1},
@@ -182,7 +218,7 @@ static void dw_check_blocks(const DwCase *t, const char *label, int with_nan) {
     for (int ii = 1; ii < 3; ii++) {
         const kk_fisa k = get_isa(ISAS[ii]);
         kk_fdw_f32 p;
-        kk_fdw_init_f32(&p, k, x, w, b, r, got[0], t->n, t->c, t->in, t->k, t->out, t->s, t->d, t->p, t->act,
+        kk_fdw_init_f32(&p, k, x, w, b, r, got[0], t->n, t->c, 1, t->in, t->k, t->out, t->s, t->d, t->p, t->act,
                         t->alpha, t->beta);
         if (k.dw == kk_fdw_plane_c) {
             cr_assert(p.cblk == 0, "%s: channel blocks without vector kernels", label);

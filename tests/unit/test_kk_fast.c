@@ -290,8 +290,8 @@ static void dw_check(int64_t n, int64_t c, int64_t ih, int64_t iw, int64_t k, in
                  (long long)k, (long long)s, (long long)d, (long long)pad, ISAS[ii]);
         for (int t = 1; t <= 2; t++) {
             kk_fdw_f32 p;
-            kk_fdw_init_f32(&p, get_isa(ISAS[ii]), x, w, b, r, t == 1 ? got : got2, n, c, cc.in, cc.k, cc.out, cc.s,
-                            cc.d, cc.p, act, cc.alpha, cc.beta);
+            kk_fdw_init_f32(&p, get_isa(ISAS[ii]), x, w, b, r, t == 1 ? got : got2, n, c, 1, cc.in, cc.k, cc.out,
+                            cc.s, cc.d, cc.p, act, cc.alpha, cc.beta);
             run_tasks(t, kk_fdw_task_f32, &p, p.ntasks);
         }
         check_close(got, want, ys, (double)(k * k) + 2.0, what);
