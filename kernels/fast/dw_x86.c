@@ -358,6 +358,10 @@ KK_DWX_256 KK_DWX_INLINE __m256 kk_dwx_nr256(__m256 r, __m256 d, __m256 two) {
         kk_dwx_deint##SFX(xr, iw, dst + (pw % 2) * half + oe, ne, dst + ((pw + 1) % 2) * half + oo, no);        \
     }
 
+/* Offset in a ring row of column tap `off` at stride s (1 or 2: phases of
+ * `half` floats), without a division. */
+#define KK_DWX_TAP(off, s, half) ((s) == 1 ? (off) : ((off) & 1) * (half) + ((off) >> 1))
+
 /* Fills rows[0, nin) with the slots of input rows iy0 .. iy0 + nin - 1 (a
  * zero slot outside the plane), copying each row once while it stays in
  * the ring of ns slots. */
@@ -462,7 +466,7 @@ KK_DWX_256 KK_DWX_INLINE __m256 kk_dwx_nr256(__m256 r, __m256 d, __m256 two) {
                         const float *xr = rows[a * p->dh] + ox;                                                  \
                         for (int64_t b = 0; b < p->kw; b++) {                                                    \
                             const int64_t off = b * p->dw;                                                       \
-                            acc = FMA(SET1(wp[a * p->kw + b]), LD(xr + (off % S) * half + off / S), acc);        \
+                            acc = FMA(SET1(wp[a * p->kw + b]), LD(xr + KK_DWX_TAP(off, S, half)), acc);        \
                         }                                                                                        \
                     }                                                                                            \
                     const int64_t n = ow - ox;                                                                   \
@@ -789,7 +793,7 @@ KK_DWX_256 KK_DWX_INLINE void kk_dwx_tr256(__m256 *r) {
                         const float *xr = rows[a * p->dh] + ox;                                                  \
                         for (int64_t b = 0; b < p->kw; b++) {                                                    \
                             const int64_t off = b * p->dw;                                                       \
-                            acc = ADD(acc, LD(xr + (off % S) * half + off / S));                                 \
+                            acc = ADD(acc, LD(xr + KK_DWX_TAP(off, S, half)));                                 \
                         }                                                                                        \
                     }                                                                                            \
                     const V t = DIV(acc, MUL(chv, LD(cwf + ox)));                                                \
