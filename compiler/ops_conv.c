@@ -511,7 +511,7 @@ static int check_residual(const Node *n, Diag *d) {
 static bool is_depthwise(const Node *n) {
     const Value *x = n->inputs[0], *w = n->inputs[1];
     const ConvAttrs *a = &n->a.conv;
-    return x->rank == 4 && a->group == x->dims[1] && a->group > 0 && w->dims[0] % a->group == 0 && w->dims[1] == 1;
+    return x->rank == 4 && kk_fdw_ok(x->dims[1], a->group, w->dims[0], w->dims[1]);
 }
 
 /* Gemm in the form the fast kernel computes: alpha 1, and C absent or a

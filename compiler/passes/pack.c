@@ -243,8 +243,7 @@ static int pack_direct(Graph *g, Node *n, int isa, int slots, Diag *d) {
  * 16<-1 5x5/2 0.037/0.055, 32<-1 7x7 64x64 0.127/0.148: so that case only
  * for square 3x3 / 5x5 filters at stride 1 without dilation. */
 static bool depthwise_wins(const Value *x, const Value *w, const ConvAttrs *a) {
-    if (x->rank != 4 || a->group <= 0 || a->group != x->dims[1] || w->dims[0] % a->group || w->dims[1] != 1)
-        return false;
+    if (x->rank != 4 || !kk_fdw_ok(x->dims[1], a->group, w->dims[0], w->dims[1])) return false;
     if (a->group > 1 || w->dims[0] == 1) return true;
     return w->dims[2] == w->dims[3] && (w->dims[2] == 3 || w->dims[2] == 5) && a->strides[0] == 1 &&
            a->strides[1] == 1 && a->dilations[0] == 1 && a->dilations[1] == 1;

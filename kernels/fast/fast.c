@@ -753,6 +753,10 @@ KK_API void kk_fdw_init_f32(kk_fdw_f32 *p, kk_fisa k, const float *x, const floa
     }
 }
 
+KK_API int kk_fdw_ok(int64_t c, int64_t group, int64_t m, int64_t wc) {
+    return group > 0 && group == c && wc == 1 && m % group == 0;
+}
+
 KK_API int64_t kk_fdw_cblock(kk_fisa k, int64_t c, int64_t ih, int64_t iw, int64_t kh, int64_t kw, int64_t oh,
                              int64_t ow, int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t ph, int64_t pw) {
     const int64_t lanes = k.isa == KK_ISA_AVX512 ? 16 : k.isa == KK_ISA_AVX2 ? 8 : 0;

@@ -293,6 +293,10 @@ KK_API void kk_fdw_init_f32(kk_fdw_f32 *p, kk_fisa k, const float *x, const floa
                             const int64_t *strides, const int64_t *dilations, const int64_t *pads, int act,
                             float alpha, float beta);
 KK_API void kk_fdw_task_f32(void *plan, int64_t task, int worker);
+/* 1 when a 2-D Conv of c input channels in `group` groups to m outputs
+ * with wc input channels per filter is the kernel's case: one input
+ * channel per group (group == c, wc == 1), m a multiple of c. */
+KK_API int kk_fdw_ok(int64_t c, int64_t group, int64_t m, int64_t wc);
 /* Channels per task of a depthwise conv (kk_fdw_f32.cblk) for kernels k:
  * the vector width across channels when k's depthwise kernel is an x86
  * one and the plane is small (oh * ow <= KK_FDW_CB_PLANE) with padded
