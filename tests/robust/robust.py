@@ -58,7 +58,13 @@ sys.path.insert(0, os.path.join(TESTS, "models"))
 import kilntest  # noqa: E402
 
 STRICT = ["-std=c11", "-Wall", "-Wextra", "-Wconversion", "-Wshadow", "-Werror"]
-SAN = ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
+SAN = ["-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
+# Debug info of the sanitized builds: full -g doubles their compile time (the
+# fast kernels' unrolled tiles; 23 models x 2 compilers were most of this
+# test's time), so gcc gets line tables only (-g1, free) and clang none
+# (its line tables cost a quarter more); a build whose harness fails is
+# rebuilt with -g and run again, so the report carries file and line.
+SAN_DEBUG = {"gcc": ["-g1"], "clang": []}
 NORMAL = ["-O2", "-std=c11", "-Wall", "-Wextra", "-Werror"]   # templates/Makefile.in's CFLAGS
 # Ops whose NaN handling onnxruntime does not define consistently (its MaxPool
 # result depends on where the NaN sits in the window, its GlobalMaxPool skips
@@ -160,12 +166,20 @@ def model_checks(args, name, path, res, have_clang):
     outputs = {}
     for tag, cc, flags in builds:
         exe = os.path.join(a, "harness_" + tag)
-        rc, so, se = run([cc] + flags + defs + ["-o", exe] + srcs, cwd=a, timeout=args.timeout)
+        dbg = SAN_DEBUG[cc] if tag != "normal" else []
+        rc, so, se = run([cc] + flags + dbg + defs + ["-o", exe] + srcs, cwd=a, timeout=args.timeout)
         if rc:
             out.append(("%s %s: build" % (tag, name), "%s %s\n%s" % (cc, kilntest.describe_exit(rc), tail(se, 30))))
             continue
         ofile = os.path.join(a, "out_%s.bin" % tag)
         rc, so, se = run([exe, ofile], cwd=a, timeout=args.timeout, env=SAN_ENV)
+        if rc and tag != "normal":
+            # again with full debug info, for a report with file and line
+            rc2, so2, se2 = run([cc] + flags + ["-g"] + defs + ["-o", exe + "_g"] + srcs, cwd=a, timeout=args.timeout)
+            if rc2 == 0:
+                rc3, so3, se3 = run([exe + "_g", ofile + ".g"], cwd=a, timeout=args.timeout, env=SAN_ENV)
+                se = ("(the -g rebuild: %s)\n%s" % (kilntest.describe_exit(rc3), se3) if rc3
+                      else "(the -g rebuild passed; the first run's report:)\n" + se)
         if rc:
             out.append(("%s %s: harness" % (tag, name), "%s\n%s" % (kilntest.describe_exit(rc), tail(se, 30))))
             continue
