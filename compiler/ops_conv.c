@@ -987,8 +987,11 @@ static int emit_fast(Emitter *e, const Node *n, const char *const *in, const cha
     const char *kind;
     emit(e, "{\n");
     e->indent++;
+    /* kk_fisa_x86 hands out the x86 planes only where their files came with it */
+    const bool x86 = a->fast != KK_ISA_PORTABLE;
     if (n->op == OP_MAX_POOL) {
         kind = "fmaxpool";
+        if (x86) emit_use(e, KKF_MAXPOOL_X86);
         emit(e, "kk_fdw_f32 p;\nkk_fmaxpool_init_f32(&p, %s, %s, %s, %lld, %lld", isa, in[0], out[0],
              (long long)g.n, (long long)g.c);
         emit_dims(e, g.in, 2);
@@ -1003,6 +1006,7 @@ static int emit_fast(Emitter *e, const Node *n, const char *const *in, const cha
         return 0;
     } else if (n->op == OP_CONV && !a->pack) {
         kind = "fdw";
+        if (x86) emit_use(e, KKF_DW_X86);
         emit(e, "kk_fdw_f32 p;\nkk_fdw_init_f32(&p, %s, %s, %s, %s, %s, %s, %lld, %lld, %lld", isa, in[0], in[1],
              or_null(in2), or_null(res), out[0], (long long)g.n, (long long)g.c, (long long)(g.m / g.c));
         emit_dims(e, g.in, 2);

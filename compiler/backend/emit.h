@@ -34,6 +34,7 @@ typedef enum KernelFile {
     KKF_DECONV,    /* kernels/fast/deconv.c: ConvTranspose on the packed SGEMM */
     KKF_DW_X86,    /* kernels/fast/dw_x86.c: x86 depthwise convolution and pooling */
     KKF_DIRECT,    /* kernels/fast/direct.c: direct convolution, output channels in vector lanes */
+    KKF_MAXPOOL_X86, /* kernels/fast/maxpool_x86.c: x86 MaxPool planes */
     KKF_COUNT_
 } KernelFile;
 

@@ -42,5 +42,25 @@ for t in 1 2; do
   "$work/t$t/m" "$work/r18in.npy" -o "$work/t$t/res" >/dev/null
 done
 check cmp "$work"/t1/res/*.npy "$work"/t2/res/*.npy
+# kernel files: a model carries the x86 MaxPool planes, the depthwise /
+# AveragePool planes and the direct convolution (the costliest code to
+# compile) only when a node runs on them. Their header guards mark them.
+python3 - "$work" "$here/../models" <<'PY'
+import sys, onnx
+sys.path.insert(0, sys.argv[2])
+import make_models
+for n in ("vgg", "lenet5", "unet"):
+    onnx.save(make_models.MODELS[n](), "%s/%s.onnx" % (sys.argv[1], n))
+PY
+carries() { grep -q "^#define $2\$" "$work/k_$1/m.c"; }
+lacks() { ! carries "$@"; }
+for m in vgg lenet5 unet; do
+  "$KILN" compile "$work/$m.onnx" -o "$work/k_$m" --name m --cpu=avx512 >/dev/null
+done
+check carries vgg KK_MAXPOOL_X86_H        # MaxPool
+check lacks vgg KK_DW_X86_H               # no depthwise conv, no AveragePool
+check carries lenet5 KK_DW_X86_H          # the 6<-1 5x5 stem, AveragePool
+check lacks lenet5 KK_MAXPOOL_X86_H       # no MaxPool
+check lacks unet KK_DIRECT_H              # 3x3 stride 1 (Winograd) and 1x1 only
 echo "golden tests: $pass passed, $fail failed"
 [ "$fail" = 0 ]

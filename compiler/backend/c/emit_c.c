@@ -175,6 +175,7 @@ static const char *const kernel_files[KKF_COUNT_][2] = {
     [KKF_POOL] = {"fast/kk_pool.h", "fast/pool.c"},    [KKF_WINO] = {"fast/kk_wino.h", "fast/wino.c"},
     [KKF_DECONV] = {"fast/kk_deconv.h", "fast/deconv.c"}, [KKF_DW_X86] = {"fast/kk_dw_x86.h", "fast/dw_x86.c"},
     [KKF_DIRECT] = {"fast/kk_direct.h", "fast/direct.c"},
+    [KKF_MAXPOOL_X86] = {"fast/kk_maxpool_x86.h", "fast/maxpool_x86.c"},
 };
 
 /* Paste one embedded kernel file, dropping its #include "kk..." lines (the
@@ -208,12 +209,13 @@ static const unsigned kernel_deps[KKF_COUNT_] = {
     [KKF_LOGIC] = 1u << KKF_BINARY,   /* the broadcast iterator */
     [KKF_NORM] = 1u << KKF_UNARY,     /* kk_ln_vec_f32 */
     [KKF_FAST] = 1u << KKF_UNARY,     /* kk_act in epilogues */
-    [KKF_FAST_X86] = 1u << KKF_FAST | 1u << KKF_DW_X86, /* kk_fisa_x86 names the depthwise planes */
+    [KKF_FAST_X86] = 1u << KKF_FAST,
     [KKF_POOL] = 1u << KKF_FAST,      /* kk_par */
     [KKF_WINO] = 1u << KKF_FAST,      /* kk_fisa micro-kernels, kk_par */
     [KKF_DECONV] = 1u << KKF_FAST,    /* packed SGEMM */
     [KKF_DW_X86] = 1u << KKF_FAST,    /* kk_fdw_f32 plans */
     [KKF_DIRECT] = 1u << KKF_FAST,    /* kk_fisa, kk_par, kk_ftile_act */
+    [KKF_MAXPOOL_X86] = 1u << KKF_FAST_X86, /* KK_X512, the lane masks; kk_fmaxpool_plane_c */
 };
 
 /* kk.h, then the header and source of each family the nodes use: only
