@@ -118,6 +118,8 @@ KK_API void kk_favgpool_init_f32(kk_favg_f32 *p, int isa, const float *x, float 
     p->peh = pads[2];
     p->pew = pads[3];
     p->cip = count_include_pad;
+    p->k22 = p->kh == 2 && p->kw == 2 && p->sh == 2 && p->sw == 2 && p->dh == 1 && p->dw == 1 && !p->ph &&
+             !p->pw && !p->peh && !p->pew && 2 * p->oh <= p->ih && 2 * p->ow <= p->iw;
     p->plane = p->ih * p->iw;
     p->nplanes = n * c;
     p->level = kk_dwx_level(isa);
@@ -167,31 +169,37 @@ KK_DWX_256 KK_DWX_INLINE __m256i kk_dwx_m256(int64_t n) {
 #define KK_DWX_LDM256(ptr, n) _mm256_maskload_ps(ptr, kk_dwx_m256(n))
 #define KK_DWX_STM256(ptr, n, v) _mm256_maskstore_ps(ptr, kk_dwx_m256(n), v)
 
-/* ev[i] = x[2i] for i < ne, od[i] = x[2i + 1] for i < no, reading x[0, n)
- * only (ne <= (n + 1) / 2, no <= n / 2). */
-KK_DWX_512 KK_DWX_INLINE void kk_dwx_deint512(const float *x, int64_t n, float *ev, int64_t ne, float *od,
-                                              int64_t no) {
+/* The even (*e) and odd (*o) floats of x[0, 2 VL), reading x[0, n) only
+ * (zeros past it). */
+KK_DWX_512 KK_DWX_INLINE void kk_dwx_pair512(const float *x, int64_t n, __m512 *e, __m512 *o) {
     const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    const int64_t m = ne > no ? ne : no;
-    for (int64_t i = 0; i < m; i += 16) {
-        const __m512 lo = KK_DWX_LDM512(x + 2 * i, n - 2 * i);
-        const __m512 hi = KK_DWX_LDM512(x + 2 * i + 16, n - 2 * i - 16);
-        KK_DWX_STM512(ev + i, ne - i, _mm512_permutex2var_ps(lo, ie, hi));
-        KK_DWX_STM512(od + i, no - i, _mm512_permutex2var_ps(lo, io, hi));
-    }
+    const __m512 lo = KK_DWX_LDM512(x, n), hi = KK_DWX_LDM512(x + 16, n - 16);
+    *e = _mm512_permutex2var_ps(lo, ie, hi);
+    *o = _mm512_permutex2var_ps(lo, io, hi);
 }
-KK_DWX_256 KK_DWX_INLINE void kk_dwx_deint256(const float *x, int64_t n, float *ev, int64_t ne, float *od,
-                                              int64_t no) {
-    const int64_t m = ne > no ? ne : no;
-    for (int64_t i = 0; i < m; i += 8) {
-        const __m256 lo = KK_DWX_LDM256(x + 2 * i, n - 2 * i);
-        const __m256 hi = KK_DWX_LDM256(x + 2 * i + 8, n - 2 * i - 8);
-        const __m256 e = _mm256_shuffle_ps(lo, hi, 0x88), o = _mm256_shuffle_ps(lo, hi, 0xDD);
-        if (ne > i) KK_DWX_STM256(ev + i, ne - i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
-        if (no > i) KK_DWX_STM256(od + i, no - i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8)));
-    }
+KK_DWX_256 KK_DWX_INLINE void kk_dwx_pair256(const float *x, int64_t n, __m256 *e, __m256 *o) {
+    const __m256 lo = KK_DWX_LDM256(x, n), hi = KK_DWX_LDM256(x + 8, n - 8);
+    const __m256 ee = _mm256_shuffle_ps(lo, hi, 0x88), oo = _mm256_shuffle_ps(lo, hi, 0xDD);
+    *e = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ee), 0xD8));
+    *o = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(oo), 0xD8));
 }
+
+/* ev[i] = x[2i] for i < ne, od[i] = x[2i + 1] for i < no, reading x[0, n)
+ * only (ne <= (n + 1) / 2, no <= n / 2). */
+#define KK_DWX_DEINT(SFX, ATTR, V, VL, STM)                                                                      \
+    ATTR KK_DWX_INLINE void kk_dwx_deint##SFX(const float *x, int64_t n, float *ev, int64_t ne, float *od,       \
+                                              int64_t no) {                                                      \
+        const int64_t m = ne > no ? ne : no;                                                                     \
+        for (int64_t i = 0; i < m; i += VL) {                                                                    \
+            V e, o;                                                                                              \
+            kk_dwx_pair##SFX(x + 2 * i, n - 2 * i, &e, &o);                                                      \
+            if (ne > i) STM(ev + i, ne - i, e);                                                                  \
+            if (no > i) STM(od + i, no - i, o);                                                                  \
+        }                                                                                                        \
+    }
+KK_DWX_DEINT(512, KK_DWX_512, __m512, 16, KK_DWX_STM512)
+KK_DWX_DEINT(256, KK_DWX_256, __m256, 8, KK_DWX_STM256)
 
 /* e^x for the activations (x clamped to the float range of e^x). */
 #define KK_DWX_EXP(SFX, ATTR, V, VI, SET1, SET1I, MIN, MAX, MUL, FMA, FNMA, CVT, CVTI, ADDI, SLLI, CASTI)        \
@@ -804,6 +812,31 @@ KK_DWX_256 KK_DWX_INLINE void kk_dwx_tr256(__m256 *r) {
         }                                                                                                        \
     }
 
+/* AveragePool 2x2 stride 2 with every window inside the plane (LeNet's,
+ * VGG-style heads): per output row, the even and odd floats of its two
+ * input rows, summed in the reference's order from 0 (so -0 and rounding
+ * match it) and scaled by 1/4 (exact, as the division by 4). No ring. */
+#define KK_DWX_AVG22(SFX, ATTR, V, VL, STM, SET1, ZERO, ADD, MUL)                                                \
+    ATTR KK_API void kk_dwx_avg22_##SFX(const kk_favg_f32 *p, int64_t q0, int64_t q1) {                          \
+        const int64_t iw = p->iw, ow = p->ow;                                                                    \
+        const V quarter = SET1(0.25f);                                                                           \
+        for (int64_t plane = q0; plane < q1; plane++) {                                                          \
+            const float *xp = p->x + plane * p->ih * iw;                                                         \
+            float *yp = p->y + plane * p->oh * ow;                                                               \
+            for (int64_t oy = 0; oy < p->oh; oy++) {                                                             \
+                const float *r0 = xp + 2 * oy * iw, *r1 = r0 + iw;                                               \
+                for (int64_t ox = 0; ox < ow; ox += VL) {                                                        \
+                    const int64_t n = 2 * (ow - ox) < iw - 2 * ox ? 2 * (ow - ox) : iw - 2 * ox;                 \
+                    V e0, o0, e1, o1;                                                                            \
+                    kk_dwx_pair##SFX(r0 + 2 * ox, n, &e0, &o0);                                                  \
+                    kk_dwx_pair##SFX(r1 + 2 * ox, n, &e1, &o1);                                                  \
+                    const V t = MUL(ADD(ADD(ADD(ADD(ZERO, e0), o0), e1), o1), quarter);                          \
+                    STM(yp + oy * ow + ox, ow - ox, t);                                                          \
+                }                                                                                                \
+            }                                                                                                    \
+        }                                                                                                        \
+    }
+
 /* GlobalAveragePool of np planes: four vector partial sums, then lanes in order. */
 #define KK_DWX_GAP(SFX, ATTR, V, VL, LD, ST, LDM, ZERO, ADD)                                                     \
     ATTR KK_API void kk_dwx_gap##SFX(const float *x, float *y, int64_t np, int64_t plane) {                     \
@@ -880,6 +913,10 @@ KK_DWX_AVG(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DW
            _mm512_setzero_ps(), _mm512_add_ps, _mm512_mul_ps, _mm512_div_ps)
 KK_DWX_AVG(256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_STM256, _mm256_set1_ps,
            _mm256_setzero_ps(), _mm256_add_ps, _mm256_mul_ps, _mm256_div_ps)
+KK_DWX_AVG22(512, KK_DWX_512, __m512, 16, KK_DWX_STM512, _mm512_set1_ps, _mm512_setzero_ps(), _mm512_add_ps,
+             _mm512_mul_ps)
+KK_DWX_AVG22(256, KK_DWX_256, __m256, 8, KK_DWX_STM256, _mm256_set1_ps, _mm256_setzero_ps(), _mm256_add_ps,
+             _mm256_mul_ps)
 KK_DWX_GAP(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512, _mm512_setzero_ps(),
            _mm512_add_ps)
 KK_DWX_GAP(256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_LDM256, _mm256_setzero_ps(),
@@ -922,6 +959,11 @@ KK_API void kk_favg_task_f32(void *plan, int64_t task, int worker) {
         return;
     }
 #if KK_DWX_X86
+    if (p->k22) {
+        if (p->level == KK_ISA_AVX512) kk_dwx_avg22_512(p, q0, q1);
+        else kk_dwx_avg22_256(p, q0, q1);
+        return;
+    }
     float cwf[KK_DWX_MAXW + 16];
     for (int64_t ox = 0; ox < p->ow + 16; ox++)
         cwf[ox] = ox < p->ow ? (float)kk_dwx_count(ox, p->kw, p->sw, p->dw, p->pw, p->iw, p->pew, p->cip) : 1.0f;

@@ -67,6 +67,7 @@ typedef struct kk_favg_f32 {
     int cip, global;                /* count_include_pad; GlobalAveragePool */
     int level;                      /* KK_ISA_AVX512 / KK_ISA_AVX2 kernels, else plain C */
     int plain;                      /* some window holds no element to count: plain C */
+    int k22;                        /* 2x2 stride 2, every window inside: no ring */
 } kk_favg_f32;
 
 /* 2-D AveragePool of n x c planes (pads: begin h, w, end h, w). isa: the

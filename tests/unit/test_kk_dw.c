@@ -418,3 +418,31 @@ Test(kk_dw, global_avgpool) {
         free(x); free(want); free(got); free(got3);
     }
 }
+
+/* AveragePool 2x2 stride 2 without padding (kk_dwx_avg22_*, no ring): row
+ * widths 1..40 (one to three vectors, a dropped odd last column and row),
+ * bit-identical to the reference, -0 inputs included (the sum starts from
+ * +0, as the reference's). */
+Test(kk_dw, avgpool_2x2) {
+    for (int64_t iw = 2; iw <= 41; iw++)
+        for (int64_t ih = 2; ih <= 5; ih++) {
+            const int64_t n = 1, c = 1 + iw % 3, in[2] = {ih, iw}, k[2] = {2, 2}, s[2] = {2, 2}, d[2] = {1, 1};
+            const int64_t pd[4] = {0, 0, 0, 0}, out[2] = {ih / 2, iw / 2};
+            const int64_t xs = n * c * ih * iw, ys = n * c * out[0] * out[1];
+            float *x = rand_buf(xs), *want = malloc((size_t)ys * sizeof(float));
+            float *got = malloc((size_t)ys * sizeof(float));
+            for (int64_t i = 0; i < xs; i++)
+                if (i % 5 < 2 || (iw % 4 == 0 && i < xs / 2)) x[i] = -0.0f;
+            kk_avgpool_f32(x, want, n * c, 2, in, k, out, s, d, pd, 0);
+            for (int ii = 0; ii < 3; ii++) {
+                kk_favg_f32 p;
+                memset(got, 0xff, (size_t)ys * sizeof(float));
+                kk_favgpool_init_f32(&p, AVG_LEVELS[ii], x, got, n, c, in, k, out, s, d, pd, 0);
+                cr_assert(p.k22, "a 2x2 stride-2 pool without padding takes the ring-free path");
+                run_tasks(2, kk_favg_task_f32, &p, p.ntasks);
+                cr_assert(memcmp(got, want, (size_t)ys * sizeof(float)) == 0, "avgpool 2x2 isa %d %lldx%lld differs",
+                          AVG_LEVELS[ii], (long long)ih, (long long)iw);
+            }
+            free(x); free(want); free(got);
+        }
+}
