@@ -22,6 +22,7 @@
 #include "kk.h"
 #include "kk_dw_x86.h"
 #include "kk_fast.h"
+#include "kk_fast_x86.h"
 
 /* clang 14 takes minutes to compile these always-inline vector macros with
  * -g and both ASan and UBSan; UBSan skips this file (ASan still checks it,
@@ -150,35 +151,21 @@ KK_API void kk_fgavgpool_init_f32(kk_favg_f32 *p, int isa, const float *x, float
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-#define KK_DWX_512 __attribute__((target("avx512f,avx2,fma")))
-#define KK_DWX_256 __attribute__((target("avx2,fma")))
-/* inlined into the callers: a call would spill every live vector register */
-#define KK_DWX_INLINE static inline __attribute__((always_inline))
-
-/* Lane masks of the first n lanes (n clamped to 0..lanes). */
-KK_DWX_512 KK_DWX_INLINE __mmask16 kk_dwx_m512(int64_t n) {
-    return (__mmask16)(n >= 16 ? 0xFFFFu : n <= 0 ? 0u : (1u << n) - 1u);
-}
-KK_DWX_256 KK_DWX_INLINE __m256i kk_dwx_m256(int64_t n) {
-    const int k = n >= 8 ? 8 : n <= 0 ? 0 : (int)n;
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(k), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-#define KK_DWX_LDM512(ptr, n) _mm512_maskz_loadu_ps(kk_dwx_m512(n), ptr)
-#define KK_DWX_STM512(ptr, n, v) _mm512_mask_storeu_ps(ptr, kk_dwx_m512(n), v)
-#define KK_DWX_LDM256(ptr, n) _mm256_maskload_ps(ptr, kk_dwx_m256(n))
-#define KK_DWX_STM256(ptr, n, v) _mm256_maskstore_ps(ptr, kk_dwx_m256(n), v)
+#define KK_DWX_LDM512(ptr, n) _mm512_maskz_loadu_ps(kk_fx_mask512(n), ptr)
+#define KK_DWX_STM512(ptr, n, v) _mm512_mask_storeu_ps(ptr, kk_fx_mask512(n), v)
+#define KK_DWX_LDM256(ptr, n) _mm256_maskload_ps(ptr, kk_fx_mask256(n))
+#define KK_DWX_STM256(ptr, n, v) _mm256_maskstore_ps(ptr, kk_fx_mask256(n), v)
 
 /* The even (*e) and odd (*o) floats of x[0, 2 VL), reading x[0, n) only
  * (zeros past it). */
-KK_DWX_512 KK_DWX_INLINE void kk_dwx_pair512(const float *x, int64_t n, __m512 *e, __m512 *o) {
+KK_X512 KK_FX_INLINE void kk_dwx_pair512(const float *x, int64_t n, __m512 *e, __m512 *o) {
     const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     const __m512 lo = KK_DWX_LDM512(x, n), hi = KK_DWX_LDM512(x + 16, n - 16);
     *e = _mm512_permutex2var_ps(lo, ie, hi);
     *o = _mm512_permutex2var_ps(lo, io, hi);
 }
-KK_DWX_256 KK_DWX_INLINE void kk_dwx_pair256(const float *x, int64_t n, __m256 *e, __m256 *o) {
+KK_X256 KK_FX_INLINE void kk_dwx_pair256(const float *x, int64_t n, __m256 *e, __m256 *o) {
     const __m256 lo = KK_DWX_LDM256(x, n), hi = KK_DWX_LDM256(x + 8, n - 8);
     const __m256 ee = _mm256_shuffle_ps(lo, hi, 0x88), oo = _mm256_shuffle_ps(lo, hi, 0xDD);
     *e = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ee), 0xD8));
@@ -188,7 +175,7 @@ KK_DWX_256 KK_DWX_INLINE void kk_dwx_pair256(const float *x, int64_t n, __m256 *
 /* ev[i] = x[2i] for i < ne, od[i] = x[2i + 1] for i < no, reading x[0, n)
  * only (ne <= (n + 1) / 2, no <= n / 2). */
 #define KK_DWX_DEINT(SFX, ATTR, V, VL, STM)                                                                      \
-    ATTR KK_DWX_INLINE void kk_dwx_deint##SFX(const float *x, int64_t n, float *ev, int64_t ne, float *od,       \
+    ATTR KK_FX_INLINE void kk_dwx_deint##SFX(const float *x, int64_t n, float *ev, int64_t ne, float *od,       \
                                               int64_t no) {                                                      \
         const int64_t m = ne > no ? ne : no;                                                                     \
         for (int64_t i = 0; i < m; i += VL) {                                                                    \
@@ -198,12 +185,12 @@ KK_DWX_256 KK_DWX_INLINE void kk_dwx_pair256(const float *x, int64_t n, __m256 *
             if (no > i) STM(od + i, no - i, o);                                                                  \
         }                                                                                                        \
     }
-KK_DWX_DEINT(512, KK_DWX_512, __m512, 16, KK_DWX_STM512)
-KK_DWX_DEINT(256, KK_DWX_256, __m256, 8, KK_DWX_STM256)
+KK_DWX_DEINT(512, KK_X512, __m512, 16, KK_DWX_STM512)
+KK_DWX_DEINT(256, KK_X256, __m256, 8, KK_DWX_STM256)
 
 /* e^x for the activations (x clamped to the float range of e^x). */
 #define KK_DWX_EXP(SFX, ATTR, V, VI, SET1, SET1I, MIN, MAX, MUL, FMA, FNMA, CVT, CVTI, ADDI, SLLI, CASTI)        \
-    ATTR KK_DWX_INLINE V kk_dwx_exp##SFX(V x) {                                                                  \
+    ATTR KK_FX_INLINE V kk_dwx_exp##SFX(V x) {                                                                  \
         x = MIN(MAX(x, SET1(-87.3f)), SET1(88.3f));                                                              \
         const VI ni = CVTI(MUL(x, SET1(1.44269504f)));                                                           \
         const V nf = CVT(ni);                                                                                    \
@@ -217,16 +204,16 @@ KK_DWX_DEINT(256, KK_DWX_256, __m256, 8, KK_DWX_STM256)
         q = FMA(q, r, SET1(1.0f));                                                                               \
         return MUL(q, CASTI(SLLI(ADDI(ni, SET1I(127)), 23)));                                                    \
     }
-KK_DWX_EXP(512, KK_DWX_512, __m512, __m512i, _mm512_set1_ps, _mm512_set1_epi32, _mm512_min_ps, _mm512_max_ps,
+KK_DWX_EXP(512, KK_X512, __m512, __m512i, _mm512_set1_ps, _mm512_set1_epi32, _mm512_min_ps, _mm512_max_ps,
            _mm512_mul_ps, _mm512_fmadd_ps, _mm512_fnmadd_ps, _mm512_cvtepi32_ps, _mm512_cvtps_epi32,
            _mm512_add_epi32, _mm512_slli_epi32, _mm512_castsi512_ps)
-KK_DWX_EXP(256, KK_DWX_256, __m256, __m256i, _mm256_set1_ps, _mm256_set1_epi32, _mm256_min_ps, _mm256_max_ps,
+KK_DWX_EXP(256, KK_X256, __m256, __m256i, _mm256_set1_ps, _mm256_set1_epi32, _mm256_min_ps, _mm256_max_ps,
            _mm256_mul_ps, _mm256_fmadd_ps, _mm256_fnmadd_ps, _mm256_cvtepi32_ps, _mm256_cvtps_epi32,
            _mm256_add_epi32, _mm256_slli_epi32, _mm256_castsi256_ps)
 
 /* act of one vector (act a vector form's code; a constant where inlined). */
 #define KK_DWX_ACT1(SFX, ATTR, V, SET1, ZERO, MIN, MAX, ADD, SUB, MUL, RCP, FMA, BLENDLT)                         \
-    ATTR KK_DWX_INLINE V kk_dwx_a1##SFX(V v, int act, V va, V vb) {                                              \
+    ATTR KK_FX_INLINE V kk_dwx_a1##SFX(V v, int act, V va, V vb) {                                              \
         const V zero = ZERO, one = SET1(1.0f), two = SET1(2.0f);                                                 \
         switch (act) {                                                                                           \
         case KK_UN_LEAKY_RELU:                                                                                   \
@@ -291,10 +278,10 @@ KK_DWX_EXP(256, KK_DWX_256, __m256, __m256i, _mm256_set1_ps, _mm256_set1_epi32, 
     }
 /* One Newton step r (2 - d r) on a reciprocal estimate r of d (1 / d for
  * d >= 1 within a few ulp, instead of a slow vector division). */
-KK_DWX_512 KK_DWX_INLINE __m512 kk_dwx_nr512(__m512 r, __m512 d, __m512 two) {
+KK_X512 KK_FX_INLINE __m512 kk_dwx_nr512(__m512 r, __m512 d, __m512 two) {
     return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, two));
 }
-KK_DWX_256 KK_DWX_INLINE __m256 kk_dwx_nr256(__m256 r, __m256 d, __m256 two) {
+KK_X256 KK_FX_INLINE __m256 kk_dwx_nr256(__m256 r, __m256 d, __m256 two) {
     return _mm256_mul_ps(r, _mm256_fnmadd_ps(d, r, two));
 }
 /* a < b ? x : y per lane */
@@ -307,7 +294,7 @@ KK_DWX_256 KK_DWX_INLINE __m256 kk_dwx_nr256(__m256 r, __m256 d, __m256 two) {
  * per step. The last block of a plane overlaps the one before it and
  * skips rows already stored (a residual may share y's memory). */
 #define KK_DWX_BLOCK(SFX, ATTR, V, VL, LD, ST, LDM, STM, ZERO, FMA, ADD, MIN, MAX, RSFX, IRUNROLL)              \
-    ATTR KK_DWX_INLINE void kk_dwx_blk##SFX##RSFX(const float *const *rows, int64_t half, const V *wv, const int K,  \
+    ATTR KK_FX_INLINE void kk_dwx_blk##SFX##RSFX(const float *const *rows, int64_t half, const V *wv, const int K,  \
                                             const int S, const int NV, float *y, const float *res, int64_t ow,   \
                                             int64_t skip, V bias, int clamp, V lo, V hi) {                       \
         enum { R = 4 };                                                                                          \
@@ -348,7 +335,7 @@ KK_DWX_256 KK_DWX_INLINE __m256 kk_dwx_nr256(__m256 r, __m256 d, __m256 two) {
  * slot was zeroed with the ring and every row of the plane writes the same
  * elements, so its padding stays zero. */
 #define KK_DWX_FILL(SFX, ATTR, V, VL, ST, LD, LDM, STM)                                                    \
-    ATTR KK_DWX_INLINE void kk_dwx_fill##SFX(float *dst, const float *xr, int64_t iw, int64_t pw, int64_t sw,    \
+    ATTR KK_FX_INLINE void kk_dwx_fill##SFX(float *dst, const float *xr, int64_t iw, int64_t pw, int64_t sw,    \
                                              int64_t half) {                                                     \
         if (sw == 1) {                                                                                           \
             const int64_t n = pw >= half ? 0 : iw < half - pw ? iw : half - pw;                                  \
@@ -374,7 +361,7 @@ KK_DWX_256 KK_DWX_INLINE __m256 kk_dwx_nr256(__m256 r, __m256 d, __m256 two) {
  * zero slot outside the plane), copying each row once while it stays in
  * the ring of ns slots. */
 #define KK_DWX_RING(SFX, ATTR)                                                                                   \
-    ATTR KK_DWX_INLINE void kk_dwx_ring##SFX(const float **rows, int64_t nin, int64_t iy0, const float *xp,      \
+    ATTR KK_FX_INLINE void kk_dwx_ring##SFX(const float **rows, int64_t nin, int64_t iy0, const float *xp,      \
                                              int64_t ih, int64_t iw, int64_t pw, int64_t sw, int64_t half,       \
                                              float *buf, int64_t *tag, int64_t ns, const float *zrow) {          \
         int64_t slot = -1; /* iy % ns: one division per call, then the next slot */                              \
@@ -494,7 +481,7 @@ KK_DWX_256 KK_DWX_INLINE __m256 kk_dwx_nr256(__m256 r, __m256 d, __m256 two) {
 /* ------------------------------------------- depthwise channel blocks */
 
 /* In-register transposes: r[i] lane j becomes r[j] lane i. */
-KK_DWX_512 KK_DWX_INLINE void kk_dwx_tr512(__m512 *r) {
+KK_X512 KK_FX_INLINE void kk_dwx_tr512(__m512 *r) {
     __m512 t[16], u[16];
     for (int i = 0; i < 8; i++) {
         t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
@@ -519,7 +506,7 @@ KK_DWX_512 KK_DWX_INLINE void kk_dwx_tr512(__m512 *r) {
         r[12 + j] = _mm512_shuffle_f32x4(p1, q1, 0xDD);
     }
 }
-KK_DWX_256 KK_DWX_INLINE void kk_dwx_tr256(__m256 *r) {
+KK_X256 KK_FX_INLINE void kk_dwx_tr256(__m256 *r) {
     __m256 t[8], u[8];
     for (int i = 0; i < 4; i++) {
         t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
@@ -859,67 +846,67 @@ KK_DWX_256 KK_DWX_INLINE void kk_dwx_tr256(__m256 *r) {
         }                                                                                                        \
     }
 
-KK_DWX_ACT1(512, KK_DWX_512, __m512, _mm512_set1_ps, _mm512_setzero_ps(), _mm512_min_ps, _mm512_max_ps, _mm512_add_ps,
+KK_DWX_ACT1(512, KK_X512, __m512, _mm512_set1_ps, _mm512_setzero_ps(), _mm512_min_ps, _mm512_max_ps, _mm512_add_ps,
             _mm512_sub_ps, _mm512_mul_ps, _mm512_rcp14_ps, _mm512_fmadd_ps, KK_DWX_BLT512)
-KK_DWX_ACT1(256, KK_DWX_256, __m256, _mm256_set1_ps, _mm256_setzero_ps(), _mm256_min_ps, _mm256_max_ps, _mm256_add_ps,
+KK_DWX_ACT1(256, KK_X256, __m256, _mm256_set1_ps, _mm256_setzero_ps(), _mm256_min_ps, _mm256_max_ps, _mm256_add_ps,
             _mm256_sub_ps, _mm256_mul_ps, _mm256_rcp_ps, _mm256_fmadd_ps, KK_DWX_BLT256)
-KK_DWX_ACTROW(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512, KK_DWX_STM512,
+KK_DWX_ACTROW(512, KK_X512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512, KK_DWX_STM512,
               _mm512_set1_ps)
-KK_DWX_ACTROW(256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_LDM256, KK_DWX_STM256,
+KK_DWX_ACTROW(256, KK_X256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_LDM256, KK_DWX_STM256,
               _mm256_set1_ps)
-KK_DWX_BLOCK(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512, KK_DWX_STM512,
+KK_DWX_BLOCK(512, KK_X512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512, KK_DWX_STM512,
              _mm512_setzero_ps(), _mm512_fmadd_ps, _mm512_add_ps, _mm512_min_ps, _mm512_max_ps, , "GCC unroll 16")
 /* 7x7: the input rows loop stays rolled (unrolled, gcc spills the accumulators) */
-KK_DWX_BLOCK(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512, KK_DWX_STM512,
+KK_DWX_BLOCK(512, KK_X512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512, KK_DWX_STM512,
              _mm512_setzero_ps(), _mm512_fmadd_ps, _mm512_add_ps, _mm512_min_ps, _mm512_max_ps, r, "GCC unroll 1")
-KK_DWX_BLOCK(256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_LDM256, KK_DWX_STM256,
+KK_DWX_BLOCK(256, KK_X256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_LDM256, KK_DWX_STM256,
              _mm256_setzero_ps(), _mm256_fmadd_ps, _mm256_add_ps, _mm256_min_ps, _mm256_max_ps, , "GCC unroll 16")
-KK_DWX_FILL(512, KK_DWX_512, __m512, 16, _mm512_storeu_ps, _mm512_loadu_ps, KK_DWX_LDM512, KK_DWX_STM512)
-KK_DWX_FILL(256, KK_DWX_256, __m256, 8, _mm256_storeu_ps, _mm256_loadu_ps, KK_DWX_LDM256, KK_DWX_STM256)
-KK_DWX_RING(512, KK_DWX_512)
-KK_DWX_RING(256, KK_DWX_256)
-KK_DWX_BFNS(512, KK_DWX_512, __m512)
-KK_DWX_BFNS(256, KK_DWX_256, __m256)
-KK_DWX_BFN(512, KK_DWX_512, __m512, 7, 1, 1, r)
-KK_DWX_BFN(512, KK_DWX_512, __m512, 7, 1, 2, r)
+KK_DWX_FILL(512, KK_X512, __m512, 16, _mm512_storeu_ps, _mm512_loadu_ps, KK_DWX_LDM512, KK_DWX_STM512)
+KK_DWX_FILL(256, KK_X256, __m256, 8, _mm256_storeu_ps, _mm256_loadu_ps, KK_DWX_LDM256, KK_DWX_STM256)
+KK_DWX_RING(512, KK_X512)
+KK_DWX_RING(256, KK_X256)
+KK_DWX_BFNS(512, KK_X512, __m512)
+KK_DWX_BFNS(256, KK_X256, __m256)
+KK_DWX_BFN(512, KK_X512, __m512, 7, 1, 1, r)
+KK_DWX_BFN(512, KK_X512, __m512, 7, 1, 2, r)
 #define KK_DWX_CALL7512 KK_DWX_CALL(512, 7, 1)
 #define KK_DWX_CALL7256 {}
-KK_DWX_256 KK_API void kk_dwx_one256(const kk_fdw_f32 *p, int64_t plane);
-KK_DWX_PLANE(512, kk_dwx_one512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512,
+KK_X256 KK_API void kk_dwx_one256(const kk_fdw_f32 *p, int64_t plane);
+KK_DWX_PLANE(512, kk_dwx_one512, KK_X512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512,
              KK_DWX_STM512, _mm512_set1_ps, _mm512_setzero_ps(), _mm512_fmadd_ps, _mm512_add_ps, _mm512_min_ps,
              _mm512_max_ps)
-KK_DWX_PLANE(256, kk_dwx_one256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_LDM256,
+KK_DWX_PLANE(256, kk_dwx_one256, KK_X256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_LDM256,
              KK_DWX_STM256, _mm256_set1_ps, _mm256_setzero_ps(), _mm256_fmadd_ps, _mm256_add_ps, _mm256_min_ps,
              _mm256_max_ps)
-KK_DWX_CROWS(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_setzero_ps(), _mm512_fmadd_ps,
+KK_DWX_CROWS(512, KK_X512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_setzero_ps(), _mm512_fmadd_ps,
              _mm512_add_ps, _mm512_min_ps, _mm512_max_ps, 1)
-KK_DWX_CROWS(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_setzero_ps(), _mm512_fmadd_ps,
+KK_DWX_CROWS(512, KK_X512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_setzero_ps(), _mm512_fmadd_ps,
              _mm512_add_ps, _mm512_min_ps, _mm512_max_ps, 2)
-KK_DWX_CROWS(256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_setzero_ps(), _mm256_fmadd_ps,
+KK_DWX_CROWS(256, KK_X256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_setzero_ps(), _mm256_fmadd_ps,
              _mm256_add_ps, _mm256_min_ps, _mm256_max_ps, 1)
-KK_DWX_CROWS(256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_setzero_ps(), _mm256_fmadd_ps,
+KK_DWX_CROWS(256, KK_X256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_setzero_ps(), _mm256_fmadd_ps,
              _mm256_add_ps, _mm256_min_ps, _mm256_max_ps, 2)
-KK_DWX_CKALL(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_setzero_ps(), _mm512_fmadd_ps,
+KK_DWX_CKALL(512, KK_X512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_setzero_ps(), _mm512_fmadd_ps,
              _mm512_add_ps, _mm512_min_ps, _mm512_max_ps, 2)
-KK_DWX_CKALL(256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_setzero_ps(), _mm256_fmadd_ps,
+KK_DWX_CKALL(256, KK_X256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_setzero_ps(), _mm256_fmadd_ps,
              _mm256_add_ps, _mm256_min_ps, _mm256_max_ps, 1)
-KK_DWX_CBLK(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512, KK_DWX_STM512,
+KK_DWX_CBLK(512, KK_X512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512, KK_DWX_STM512,
             _mm512_set1_ps, _mm512_setzero_ps(), _mm512_add_ps, _mm512_min_ps, _mm512_max_ps, 2)
-KK_DWX_CBLK(256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_LDM256, KK_DWX_STM256,
+KK_DWX_CBLK(256, KK_X256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_LDM256, KK_DWX_STM256,
             _mm256_set1_ps, _mm256_setzero_ps(), _mm256_add_ps, _mm256_min_ps, _mm256_max_ps, 1)
-KK_DWX_DWFN(512, kk_dwx_plane_avx512, KK_DWX_512, 16)
-KK_DWX_DWFN(256, kk_dwx_plane_avx2, KK_DWX_256, 8)
-KK_DWX_AVG(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_STM512, _mm512_set1_ps,
+KK_DWX_DWFN(512, kk_dwx_plane_avx512, KK_X512, 16)
+KK_DWX_DWFN(256, kk_dwx_plane_avx2, KK_X256, 8)
+KK_DWX_AVG(512, KK_X512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_STM512, _mm512_set1_ps,
            _mm512_setzero_ps(), _mm512_add_ps, _mm512_mul_ps, _mm512_div_ps)
-KK_DWX_AVG(256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_STM256, _mm256_set1_ps,
+KK_DWX_AVG(256, KK_X256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_STM256, _mm256_set1_ps,
            _mm256_setzero_ps(), _mm256_add_ps, _mm256_mul_ps, _mm256_div_ps)
-KK_DWX_AVG22(512, KK_DWX_512, __m512, 16, KK_DWX_STM512, _mm512_set1_ps, _mm512_setzero_ps(), _mm512_add_ps,
+KK_DWX_AVG22(512, KK_X512, __m512, 16, KK_DWX_STM512, _mm512_set1_ps, _mm512_setzero_ps(), _mm512_add_ps,
              _mm512_mul_ps)
-KK_DWX_AVG22(256, KK_DWX_256, __m256, 8, KK_DWX_STM256, _mm256_set1_ps, _mm256_setzero_ps(), _mm256_add_ps,
+KK_DWX_AVG22(256, KK_X256, __m256, 8, KK_DWX_STM256, _mm256_set1_ps, _mm256_setzero_ps(), _mm256_add_ps,
              _mm256_mul_ps)
-KK_DWX_GAP(512, KK_DWX_512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512, _mm512_setzero_ps(),
+KK_DWX_GAP(512, KK_X512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512, _mm512_setzero_ps(),
            _mm512_add_ps)
-KK_DWX_GAP(256, KK_DWX_256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_LDM256, _mm256_setzero_ps(),
+KK_DWX_GAP(256, KK_X256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_LDM256, _mm256_setzero_ps(),
            _mm256_add_ps)
 
 #define KK_DWX_X86 1

@@ -565,7 +565,7 @@ KK_X256 KK_API void kk_fcopy_avx2(float *dst, const float *src, int64_t n, int64
         return;
     }
     for (int64_t i = 0; i < n; i += 8) {
-        const __m256i m = kk_fx_mask256((int)(n - i < 8 ? n - i : 8));
+        const __m256i m = kk_fx_mask256(n - i);
         _mm256_maskstore_ps(dst + i, m, src ? _mm256_maskload_ps(src + i, m) : _mm256_setzero_ps());
     }
 }

@@ -323,7 +323,7 @@ KK_X256 KK_FX_INLINE __m256i kk_fx_mp_idx256(int64_t par) {
 #define KK_MP_HALF(lo, hi, idx)                                                                                  \
     _mm256_blend_ps(_mm256_permutevar8x32_ps(lo, idx), _mm256_permutevar8x32_ps(hi, idx), 0xF0)
 #define KK_MP_IDX kk_fx_mp_idx256
-#define KK_MP_STN(ptr, n, v) _mm256_maskstore_ps(ptr, kk_fx_mask256((int)((n) < 8 ? (n) : 8)), v)
+#define KK_MP_STN(ptr, n, v) _mm256_maskstore_ps(ptr, kk_fx_mask256(n), v)
 #define KK_MP_NINF(v) ((unsigned)_mm256_movemask_ps(_mm256_cmp_ps(v, ninf, _CMP_EQ_OQ)))
 KK_FX_MAXPOOL(kk_fmaxpool_plane_avx2, KK_X256)
 #undef KK_MP_V

@@ -213,7 +213,7 @@ static const unsigned kernel_deps[KKF_COUNT_] = {
     [KKF_POOL] = 1u << KKF_FAST,      /* kk_par */
     [KKF_WINO] = 1u << KKF_FAST,      /* kk_fisa micro-kernels, kk_par */
     [KKF_DECONV] = 1u << KKF_FAST,    /* packed SGEMM */
-    [KKF_DW_X86] = 1u << KKF_FAST,    /* kk_fdw_f32 plans */
+    [KKF_DW_X86] = 1u << KKF_FAST_X86, /* kk_fdw_f32 plans; KK_X512, the lane masks */
     [KKF_DIRECT] = 1u << KKF_FAST,    /* kk_fisa, kk_par, kk_ftile_act */
     [KKF_MAXPOOL_X86] = 1u << KKF_FAST_X86, /* KK_X512, the lane masks; kk_fmaxpool_plane_c */
 };
