@@ -36,7 +36,6 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 
-
 /* Activations with a vector form below. */
 KK_API int kk_fx_vec_act(int act) {
     return act == 0 || act == KK_UN_RELU || act == KK_UN_CLIP || act == KK_UN_LEAKY_RELU ||
