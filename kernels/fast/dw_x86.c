@@ -381,11 +381,23 @@ KK_X256 KK_FX_INLINE __m256 kk_dwx_nr256(__m256 r, __m256 d, __m256 two) {
         }                                                                                                        \
     }
 
+/* gcc's tree-sink pass moves each accumulator's whole chain of FMAs down
+ * to its store in the unrolled blocks below, so every input vector is
+ * staged through the stack and read back by one FMA chain at a time (5x5
+ * with two vectors: 193 of 200 FMAs with a stack operand, 36 % slower than
+ * the source order, which keeps the loaded row in registers for all four
+ * output rows). The blocks are built without it; clang has no such pass. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define KK_DWX_NOSINK __attribute__((optimize("no-tree-sink")))
+#else
+#define KK_DWX_NOSINK
+#endif
+
 /* The block of (K, S, NV) as a function of its own, never inlined (one
  * large function holding every variant compiles several times slower).
  * ep: bias, lo, hi. */
 #define KK_DWX_BFN(SFX, ATTR, V, K, S, NV, RSFX)                                                                 \
-    ATTR __attribute__((noinline)) KK_API void kk_dwx_b##SFX##_##K##S##NV(                                     \
+    ATTR __attribute__((noinline)) KK_DWX_NOSINK KK_API void kk_dwx_b##SFX##_##K##S##NV(                       \
         const float *const *rows, int64_t half, const V *wv, float *y, const float *res, int64_t ow, int64_t skip, \
         const V *ep, int clamp) {                                                                                \
         kk_dwx_blk##SFX##RSFX(rows, half, wv, K, S, NV, y, res, ow, skip, ep[0], clamp, ep[1], ep[2]);           \
@@ -480,15 +492,17 @@ KK_X256 KK_FX_INLINE __m256 kk_dwx_nr256(__m256 r, __m256 d, __m256 two) {
 
 /* ------------------------------------------- depthwise channel blocks */
 
-/* In-register transposes: r[i] lane j becomes r[j] lane i. */
+/* In-register transposes: r[i] lane j becomes r[j] lane i (loops unrolled
+ * at -O2 too, so t and u stay in registers: rolled, they went through the
+ * stack and made the channel blocks 2.5 times slower). */
 KK_X512 KK_FX_INLINE void kk_dwx_tr512(__m512 *r) {
     __m512 t[16], u[16];
-    for (int i = 0; i < 8; i++) {
+    _Pragma("GCC unroll 8") for (int i = 0; i < 8; i++) {
         t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
         t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
     }
     /* u[4i + j], 128-bit lane k: column 4k + j of rows 4i .. 4i + 3 */
-    for (int i = 0; i < 4; i++) {
+    _Pragma("GCC unroll 8") for (int i = 0; i < 4; i++) {
         const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
         const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
         u[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
@@ -496,7 +510,7 @@ KK_X512 KK_FX_INLINE void kk_dwx_tr512(__m512 *r) {
         u[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
         u[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
     }
-    for (int j = 0; j < 4; j++) {
+    _Pragma("GCC unroll 8") for (int j = 0; j < 4; j++) {
         const __m512 p0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x44), p1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xEE);
         const __m512 q0 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x44);
         const __m512 q1 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xEE);
@@ -508,11 +522,11 @@ KK_X512 KK_FX_INLINE void kk_dwx_tr512(__m512 *r) {
 }
 KK_X256 KK_FX_INLINE void kk_dwx_tr256(__m256 *r) {
     __m256 t[8], u[8];
-    for (int i = 0; i < 4; i++) {
+    _Pragma("GCC unroll 8") for (int i = 0; i < 4; i++) {
         t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
         t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
     }
-    for (int i = 0; i < 2; i++) {
+    _Pragma("GCC unroll 8") for (int i = 0; i < 2; i++) {
         const __m256d a = _mm256_castps_pd(t[4 * i]), b = _mm256_castps_pd(t[4 * i + 1]);
         const __m256d c = _mm256_castps_pd(t[4 * i + 2]), d = _mm256_castps_pd(t[4 * i + 3]);
         u[4 * i] = _mm256_castpd_ps(_mm256_unpacklo_pd(a, c));
@@ -520,7 +534,7 @@ KK_X256 KK_FX_INLINE void kk_dwx_tr256(__m256 *r) {
         u[4 * i + 2] = _mm256_castpd_ps(_mm256_unpacklo_pd(b, d));
         u[4 * i + 3] = _mm256_castpd_ps(_mm256_unpackhi_pd(b, d));
     }
-    for (int j = 0; j < 4; j++) {
+    _Pragma("GCC unroll 8") for (int j = 0; j < 4; j++) {
         r[j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x20);
         r[4 + j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x31);
     }
