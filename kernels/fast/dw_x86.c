@@ -10,10 +10,10 @@
  * carry target attributes, so the generated file needs no -m flags.
  * Activations other than Relu / Clip (applied on the accumulators) run over
  * each finished block of output rows while it is in L1: vector forms for
- * LeakyRelu, HardSigmoid, HardSwish, Sigmoid, SiLU, Swish and Tanh (exp as 2^n * e^r,
- * |r| <= ln2/2, degree-6 polynomial; 1 / d as a reciprocal estimate and a
- * Newton step), kk_act_row_f32 (kernels/ref/unary.c) for the rest, called
- * with the upper vector state cleared.
+ * LeakyRelu, HardSigmoid, HardSwish, Sigmoid, SiLU, Swish and Tanh
+ * (kk_fx_act512 / kk_fx_act256 of kk_fast_x86.h, the tile epilogues' own),
+ * kk_act_row_f32 (kernels/ref/unary.c) for the rest, called with the upper
+ * vector state cleared.
  */
 #include <math.h>
 #include <stdint.h>
@@ -188,80 +188,29 @@ KK_X256 KK_FX_INLINE void kk_dwx_pair256(const float *x, int64_t n, __m256 *e, _
 KK_DWX_DEINT(512, KK_X512, __m512, 16, KK_DWX_STM512)
 KK_DWX_DEINT(256, KK_X256, __m256, 8, KK_DWX_STM256)
 
-/* e^x for the activations (x clamped to the float range of e^x). */
-#define KK_DWX_EXP(SFX, ATTR, V, VI, SET1, SET1I, MIN, MAX, MUL, FMA, FNMA, CVT, CVTI, ADDI, SLLI, CASTI)        \
-    ATTR KK_FX_INLINE V kk_dwx_exp##SFX(V x) {                                                                  \
-        x = MIN(MAX(x, SET1(-87.3f)), SET1(88.3f));                                                              \
-        const VI ni = CVTI(MUL(x, SET1(1.44269504f)));                                                           \
-        const V nf = CVT(ni);                                                                                    \
-        V r = FNMA(nf, SET1(0.693359375f), x);                                                                   \
-        r = FNMA(nf, SET1(-2.12194440e-4f), r);                                                                  \
-        V q = FMA(SET1(1.0f / 720.0f), r, SET1(1.0f / 120.0f));                                                  \
-        q = FMA(q, r, SET1(1.0f / 24.0f));                                                                       \
-        q = FMA(q, r, SET1(1.0f / 6.0f));                                                                        \
-        q = FMA(q, r, SET1(0.5f));                                                                               \
-        q = FMA(q, r, SET1(1.0f));                                                                               \
-        q = FMA(q, r, SET1(1.0f));                                                                               \
-        return MUL(q, CASTI(SLLI(ADDI(ni, SET1I(127)), 23)));                                                    \
-    }
-KK_DWX_EXP(512, KK_X512, __m512, __m512i, _mm512_set1_ps, _mm512_set1_epi32, _mm512_min_ps, _mm512_max_ps,
-           _mm512_mul_ps, _mm512_fmadd_ps, _mm512_fnmadd_ps, _mm512_cvtepi32_ps, _mm512_cvtps_epi32,
-           _mm512_add_epi32, _mm512_slli_epi32, _mm512_castsi512_ps)
-KK_DWX_EXP(256, KK_X256, __m256, __m256i, _mm256_set1_ps, _mm256_set1_epi32, _mm256_min_ps, _mm256_max_ps,
-           _mm256_mul_ps, _mm256_fmadd_ps, _mm256_fnmadd_ps, _mm256_cvtepi32_ps, _mm256_cvtps_epi32,
-           _mm256_add_epi32, _mm256_slli_epi32, _mm256_castsi256_ps)
-
-/* act of one vector (act a vector form's code; a constant where inlined). */
-#define KK_DWX_ACT1(SFX, ATTR, V, SET1, ZERO, MIN, MAX, ADD, SUB, MUL, RCP, FMA, BLENDLT)                         \
-    ATTR KK_FX_INLINE V kk_dwx_a1##SFX(V v, int act, V va, V vb) {                                              \
-        const V zero = ZERO, one = SET1(1.0f), two = SET1(2.0f);                                                 \
-        switch (act) {                                                                                           \
-        case KK_UN_LEAKY_RELU:                                                                                   \
-            return BLENDLT(v, zero, MUL(v, va), v);                                                              \
-        case KK_UN_HARD_SIGMOID:                                                                                 \
-            return MIN(MAX(FMA(v, va, vb), zero), one);                                                          \
-        case KK_UN_HARD_SWISH:                                                                                   \
-            return MUL(v, MIN(MAX(FMA(v, va, vb), zero), one));                                                  \
-        case KK_UN_TANH: { /* sign(v) (1 - e) / (1 + e), e = exp(-2|v|) */                                       \
-            const V av = MAX(v, SUB(zero, v));                                                                   \
-            const V e = kk_dwx_exp##SFX(MUL(av, SET1(-2.0f)));                                                   \
-            const V den = ADD(one, e);                                                                           \
-            const V th = MUL(SUB(one, e), kk_dwx_nr##SFX(RCP(den), den, two));                                   \
-            return BLENDLT(v, zero, SUB(zero, th), th);                                                          \
-        }                                                                                                        \
-        default: { /* Sigmoid, SiLU, Swish */                                                                    \
-            const V z = act == KK_UN_SWISH ? MUL(v, va) : v;                                                     \
-            const V den = ADD(one, kk_dwx_exp##SFX(SUB(zero, z)));                                               \
-            V sg = kk_dwx_nr##SFX(RCP(den), den, two);                                                           \
-            sg = BLENDLT(sg, SET1(KK_SIGMOID_TINY), zero, sg); /* see KK_SIGMOID_TINY */                         \
-            return act == KK_UN_SIGMOID ? sg : MUL(v, sg);                                                       \
-        }                                                                                                        \
-        }                                                                                                        \
-    }
 /* The vectors of y[0, n) with act ACT, four at a time (independent chains). */
 #define KK_DWX_ACTLOOP(SFX, V, VL, LD, ST, LDM, STM, ACT)                                                            \
     case ACT: {                                                                                                  \
         int64_t i = 0;                                                                                           \
         for (; i + 4 * VL <= n; i += 4 * VL) {                                                                   \
-            const V t0 = kk_dwx_a1##SFX(LD(y + i), ACT, va, vb);                                                 \
-            const V t1 = kk_dwx_a1##SFX(LD(y + i + VL), ACT, va, vb);                                            \
-            const V t2 = kk_dwx_a1##SFX(LD(y + i + 2 * VL), ACT, va, vb);                                        \
-            const V t3 = kk_dwx_a1##SFX(LD(y + i + 3 * VL), ACT, va, vb);                                        \
+            const V t0 = kk_fx_act##SFX(LD(y + i), ACT, alpha, beta);                                            \
+            const V t1 = kk_fx_act##SFX(LD(y + i + VL), ACT, alpha, beta);                                       \
+            const V t2 = kk_fx_act##SFX(LD(y + i + 2 * VL), ACT, alpha, beta);                                   \
+            const V t3 = kk_fx_act##SFX(LD(y + i + 3 * VL), ACT, alpha, beta);                                   \
             ST(y + i, t0);                                                                                       \
             ST(y + i + VL, t1);                                                                                  \
             ST(y + i + 2 * VL, t2);                                                                              \
             ST(y + i + 3 * VL, t3);                                                                              \
         }                                                                                                        \
         for (; i < n; i += VL) {                                                                                 \
-            if (n - i >= VL) ST(y + i, kk_dwx_a1##SFX(LD(y + i), ACT, va, vb));                                  \
-            else STM(y + i, n - i, kk_dwx_a1##SFX(LDM(y + i, n - i), ACT, va, vb));                              \
+            if (n - i >= VL) ST(y + i, kk_fx_act##SFX(LD(y + i), ACT, alpha, beta));                             \
+            else STM(y + i, n - i, kk_fx_act##SFX(LDM(y + i, n - i), ACT, alpha, beta));                         \
         }                                                                                                        \
         break;                                                                                                   \
     }
 /* y[0, n) = act(y): vector forms, else kk_act_f32 with a clean upper state. */
-#define KK_DWX_ACTROW(SFX, ATTR, V, VL, LD, ST, LDM, STM, SET1)                                                  \
+#define KK_DWX_ACTROW(SFX, ATTR, V, VL, LD, ST, LDM, STM)                                                        \
     ATTR KK_API void kk_dwx_act##SFX(float *y, int64_t n, int act, float alpha, float beta) {                   \
-        const V va = SET1(alpha), vb = SET1(beta);                                                               \
         switch (act) {                                                                                           \
             KK_DWX_ACTLOOP(SFX, V, VL, LD, ST, LDM, STM, KK_UN_LEAKY_RELU)                                           \
             KK_DWX_ACTLOOP(SFX, V, VL, LD, ST, LDM, STM, KK_UN_HARD_SIGMOID)                                         \
@@ -276,18 +225,6 @@ KK_DWX_EXP(256, KK_X256, __m256, __m256i, _mm256_set1_ps, _mm256_set1_epi32, _mm
             break;                                                                                               \
         }                                                                                                        \
     }
-/* One Newton step r (2 - d r) on a reciprocal estimate r of d (1 / d for
- * d >= 1 within a few ulp, instead of a slow vector division). */
-KK_X512 KK_FX_INLINE __m512 kk_dwx_nr512(__m512 r, __m512 d, __m512 two) {
-    return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, two));
-}
-KK_X256 KK_FX_INLINE __m256 kk_dwx_nr256(__m256 r, __m256 d, __m256 two) {
-    return _mm256_mul_ps(r, _mm256_fnmadd_ps(d, r, two));
-}
-/* a < b ? x : y per lane */
-#define KK_DWX_BLT512(a, b, x, y) _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), y, x)
-#define KK_DWX_BLT256(a, b, x, y) _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, _CMP_LT_OQ))
-
 /* One block of 4 output rows of a square KxK depthwise filter, stride S,
  * no dilation: output rows [skip, 4) (row stride ow) of y from input rows
  * rows[0, 3S+K) (phase-split, phase length half), NV vectors of columns
@@ -860,14 +797,8 @@ KK_X256 KK_FX_INLINE void kk_dwx_tr256(__m256 *r) {
         }                                                                                                        \
     }
 
-KK_DWX_ACT1(512, KK_X512, __m512, _mm512_set1_ps, _mm512_setzero_ps(), _mm512_min_ps, _mm512_max_ps, _mm512_add_ps,
-            _mm512_sub_ps, _mm512_mul_ps, _mm512_rcp14_ps, _mm512_fmadd_ps, KK_DWX_BLT512)
-KK_DWX_ACT1(256, KK_X256, __m256, _mm256_set1_ps, _mm256_setzero_ps(), _mm256_min_ps, _mm256_max_ps, _mm256_add_ps,
-            _mm256_sub_ps, _mm256_mul_ps, _mm256_rcp_ps, _mm256_fmadd_ps, KK_DWX_BLT256)
-KK_DWX_ACTROW(512, KK_X512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512, KK_DWX_STM512,
-              _mm512_set1_ps)
-KK_DWX_ACTROW(256, KK_X256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_LDM256, KK_DWX_STM256,
-              _mm256_set1_ps)
+KK_DWX_ACTROW(512, KK_X512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512, KK_DWX_STM512)
+KK_DWX_ACTROW(256, KK_X256, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, KK_DWX_LDM256, KK_DWX_STM256)
 KK_DWX_BLOCK(512, KK_X512, __m512, 16, _mm512_loadu_ps, _mm512_storeu_ps, KK_DWX_LDM512, KK_DWX_STM512,
              _mm512_setzero_ps(), _mm512_fmadd_ps, _mm512_add_ps, _mm512_min_ps, _mm512_max_ps, , "GCC unroll 16")
 /* 7x7: the input rows loop stays rolled (unrolled, gcc spills the accumulators) */

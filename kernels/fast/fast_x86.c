@@ -13,9 +13,7 @@
  * The epilogue (bias per row or column, residual, activation) runs on the
  * accumulators before the store. Activations without a vector form here
  * run through kk_ftile_act on the stored tile, while it is in L1.
- * Vector exp (for Sigmoid / SiLU / Swish / Tanh): 2^n * e^r with |r| <= ln2/2
- * and a degree-6 Taylor polynomial, within 2 ulp of expf over the clamped
- * range (Tanh near 0 is then within about 1e-7 absolute).
+ * The vector activations are kk_fx_act512 / kk_fx_act256 (kk_fast_x86.h).
  */
 #include <math.h>
 #include <stdint.h>
@@ -36,7 +34,7 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 
-/* Activations with a vector form below. */
+/* Activations with a vector form (kk_fx_act512 / kk_fx_act256, kk_fast_x86.h). */
 KK_API int kk_fx_vec_act(int act) {
     return act == 0 || act == KK_UN_RELU || act == KK_UN_CLIP || act == KK_UN_LEAKY_RELU ||
            act == KK_UN_HARD_SIGMOID || act == KK_UN_HARD_SWISH || act == KK_UN_SIGMOID ||
@@ -44,66 +42,6 @@ KK_API int kk_fx_vec_act(int act) {
 }
 
 /* --------------------------------------------------------------- AVX-512 */
-
-KK_X512 KK_FX_INLINE __m512 kk_fx_exp512(__m512 x) {
-    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.3f));
-    const __m512i ni = _mm512_cvtps_epi32(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f))); /* nearest */
-    const __m512 n = _mm512_cvtepi32_ps(ni);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 q = _mm512_set1_ps(1.0f / 720.0f);
-    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.0f / 120.0f));
-    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.0f / 24.0f));
-    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.0f / 6.0f));
-    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(0.5f));
-    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.0f));
-    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.0f));
-    __m512i e = _mm512_slli_epi32(_mm512_add_epi32(ni, _mm512_set1_epi32(127)), 23);
-    return _mm512_mul_ps(q, _mm512_castsi512_ps(e));
-}
-
-/* 1 / d for d >= 1: the reciprocal estimate and one Newton step r (2 - d r)
- * (a vector division is several times slower; the depthwise kernels'
- * activations compute it the same way). */
-KK_X512 KK_FX_INLINE __m512 kk_fx_rcp512(__m512 d) {
-    const __m512 r = _mm512_rcp14_ps(d);
-    return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
-}
-
-/* v = act(v) for the codes kk_fx_vec_act accepts. */
-KK_X512 KK_FX_INLINE __m512 kk_fx_act512(__m512 v, int act, float alpha, float beta) {
-    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
-    switch (act) {
-    case KK_UN_RELU:
-        return _mm512_max_ps(v, zero);
-    case KK_UN_CLIP:
-        return _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(alpha)), _mm512_set1_ps(beta));
-    case KK_UN_LEAKY_RELU:
-        return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, _mm512_set1_ps(alpha));
-    case KK_UN_HARD_SIGMOID:
-    case KK_UN_HARD_SWISH: {
-        __m512 h = _mm512_fmadd_ps(v, _mm512_set1_ps(alpha), _mm512_set1_ps(beta));
-        h = _mm512_min_ps(_mm512_max_ps(h, zero), one);
-        return act == KK_UN_HARD_SWISH ? _mm512_mul_ps(v, h) : h;
-    }
-    case KK_UN_SIGMOID:
-    case KK_UN_SILU:
-    case KK_UN_SWISH: {
-        __m512 z = act == KK_UN_SWISH ? _mm512_mul_ps(v, _mm512_set1_ps(alpha)) : v;
-        const __m512 den = _mm512_add_ps(one, kk_fx_exp512(_mm512_sub_ps(zero, z)));
-        __m512 s = kk_fx_rcp512(den);
-        s = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(s, _mm512_set1_ps(KK_SIGMOID_TINY), _CMP_GE_OQ), s);
-        return act == KK_UN_SIGMOID ? s : _mm512_mul_ps(v, s);
-    }
-    case KK_UN_TANH: { /* sign(x) (1 - e) / (1 + e), e = exp(-2|x|) */
-        const __m512 e = kk_fx_exp512(_mm512_mul_ps(_mm512_abs_ps(v), _mm512_set1_ps(-2.0f)));
-        const __m512 t = _mm512_mul_ps(_mm512_sub_ps(one, e), kk_fx_rcp512(_mm512_add_ps(one, e)));
-        return _mm512_mask_sub_ps(t, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), zero, t);
-    }
-    default:
-        return v;
-    }
-}
 
 #define KK_R8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 
@@ -292,64 +230,6 @@ KK_X512 KK_API void kk_fgemv_avx512(int64_t kc, const float *a, const float *b, 
 }
 
 /* ------------------------------------------------------------------ AVX2 */
-
-KK_X256 KK_FX_INLINE __m256 kk_fx_exp256(__m256 x) {
-    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.3f));
-    const __m256i ni = _mm256_cvtps_epi32(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f))); /* nearest */
-    const __m256 n = _mm256_cvtepi32_ps(ni);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 q = _mm256_set1_ps(1.0f / 720.0f);
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 120.0f));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 24.0f));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 6.0f));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.5f));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f));
-    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(ni, _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(q, _mm256_castsi256_ps(e));
-}
-
-/* kk_fx_rcp512's reciprocal with AVX2's 12-bit estimate. */
-KK_X256 KK_FX_INLINE __m256 kk_fx_rcp256(__m256 d) {
-    const __m256 r = _mm256_rcp_ps(d);
-    return _mm256_mul_ps(r, _mm256_fnmadd_ps(d, r, _mm256_set1_ps(2.0f)));
-}
-
-KK_X256 KK_FX_INLINE __m256 kk_fx_act256(__m256 v, int act, float alpha, float beta) {
-    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
-    switch (act) {
-    case KK_UN_RELU:
-        return _mm256_max_ps(v, zero);
-    case KK_UN_CLIP:
-        return _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(alpha)), _mm256_set1_ps(beta));
-    case KK_UN_LEAKY_RELU:
-        return _mm256_blendv_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(alpha)), _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
-    case KK_UN_HARD_SIGMOID:
-    case KK_UN_HARD_SWISH: {
-        __m256 h = _mm256_fmadd_ps(v, _mm256_set1_ps(alpha), _mm256_set1_ps(beta));
-        h = _mm256_min_ps(_mm256_max_ps(h, zero), one);
-        return act == KK_UN_HARD_SWISH ? _mm256_mul_ps(v, h) : h;
-    }
-    case KK_UN_SIGMOID:
-    case KK_UN_SILU:
-    case KK_UN_SWISH: {
-        __m256 z = act == KK_UN_SWISH ? _mm256_mul_ps(v, _mm256_set1_ps(alpha)) : v;
-        const __m256 den = _mm256_add_ps(one, kk_fx_exp256(_mm256_sub_ps(zero, z)));
-        __m256 s = kk_fx_rcp256(den);
-        s = _mm256_and_ps(s, _mm256_cmp_ps(s, _mm256_set1_ps(KK_SIGMOID_TINY), _CMP_GE_OQ));
-        return act == KK_UN_SIGMOID ? s : _mm256_mul_ps(v, s);
-    }
-    case KK_UN_TANH: { /* sign(x) (1 - e) / (1 + e), e = exp(-2|x|) */
-        const __m256 sign = _mm256_set1_ps(-0.0f);
-        const __m256 e = kk_fx_exp256(_mm256_mul_ps(_mm256_andnot_ps(sign, v), _mm256_set1_ps(-2.0f)));
-        const __m256 t = _mm256_mul_ps(_mm256_sub_ps(one, e), kk_fx_rcp256(_mm256_add_ps(one, e)));
-        return _mm256_or_ps(t, _mm256_and_ps(sign, v));
-    }
-    default:
-        return v;
-    }
-}
 
 #define KK_R6(X) X(0) X(1) X(2) X(3) X(4) X(5)
 

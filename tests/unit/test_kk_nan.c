@@ -4,7 +4,9 @@
  * C's fmax: NaN only when the whole window is NaN) and GlobalMaxPool
  * propagates it (as ONNX's reference GlobalMaxPool and ReduceMax); the
  * fast MaxPool (every panel geometry, 1 and 2 threads) gives the same bits
- * as the reference one on inputs full of NaN, +-inf and signed zeros.
+ * as the reference one on inputs full of NaN, +-inf and signed zeros. The
+ * fast kernels' exp-based activations keep NaN and the reference's
+ * infinities and zeros on special values.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -209,4 +211,43 @@ Test(kk_nan, fast_maxpool_row_widths) {
             free(got);
         }
     cr_assert_gt(ran, 150, "only %d shapes ran", ran);
+}
+
+/* The exp-based activations of the fast kernels (kk_fx_act512 / 256,
+ * through a 1x1 depthwise conv with weight 1, which passes its input on)
+ * on NaN, +-inf, values around the clamps of e^-x (+-87.3, +-88.3) and
+ * the sigmoid's flush to 0 (about -69), and ordinary ones: NaN where the
+ * reference kernel gives NaN, its infinities and zeros (no denormals from
+ * the flush), else within 2e-6 relative. */
+Test(kk_nan, fast_activations_special_values) {
+    static const float specials[] = {NAN,    INFINITY, -INFINITY, 1e30f,  -1e30f, 100.0f, -100.0f, 88.3f,
+                                     -88.3f, 88.0f,    -88.0f,    87.3f,  -87.3f, 69.0f,  -69.0f,  -69.1f,
+                                     -68.9f, 20.0f,    -20.0f,    9.0f,   -9.0f,  1.0f,   -1.0f,   1e-3f,
+                                     -1e-3f, 1e-30f,   -1e-30f,   0.0f,   0.25f,  -0.25f, 4.5f,    -4.5f};
+    static const int acts[] = {KK_UN_SIGMOID, KK_UN_SILU, KK_UN_SWISH, KK_UN_TANH};
+    enum { W = (int)(sizeof specials / sizeof specials[0]) + 7, H = 3 }; /* rows not a vector multiple */
+    float x[H * W], want[H * W], got[H * W];
+    for (int i = 0; i < H * W; i++) x[i] = i < H * W / 2 ? specials[i % (W - 7)] : specials[(i * 7) % (W - 7)];
+    const float one = 1.0f;
+    const int64_t in[2] = {H, W}, k[2] = {1, 1}, s[2] = {1, 1}, d[2] = {1, 1}, pads[4] = {0, 0, 0, 0};
+    for (size_t a = 0; a < sizeof acts / sizeof acts[0]; a++) {
+        const float alpha = acts[a] == KK_UN_SWISH ? 1.5f : 0.0f;
+        memcpy(want, x, sizeof x);
+        kk_epilogue_f32(want, NULL, H * W, acts[a], alpha, 0.0f);
+        for (int ii = 0; ii < 3; ii++) {
+            kk_fdw_f32 p;
+            memset(got, 0x5a, sizeof got);
+            kk_fdw_init_f32(&p, get_isa(ISAS[ii]), x, &one, NULL, NULL, got, 1, 1, 1, in, k, in, s, d, pads,
+                            acts[a], alpha, 0.0f);
+            run_tasks(1, kk_fdw_task_f32, &p, p.ntasks);
+            for (int i = 0; i < H * W; i++) {
+                const int ok = isnan(want[i]) ? isnan(got[i])
+                               : isinf(want[i]) || want[i] == 0.0f ? got[i] == want[i]
+                                                : fabs((double)got[i] - (double)want[i]) <=
+                                                      2e-6 * (1.0 + fabs((double)want[i]));
+                cr_assert(ok, "act %d isa %d: f(%g) = %.9g, reference %.9g", acts[a], ISAS[ii], (double)x[i],
+                          (double)got[i], (double)want[i]);
+            }
+        }
+    }
 }
