@@ -10,7 +10,7 @@
  * carry target attributes, so the generated file needs no -m flags.
  * Activations other than Relu / Clip (applied on the accumulators) run over
  * each finished block of output rows while it is in L1: vector forms for
- * LeakyRelu, HardSigmoid, HardSwish, Sigmoid, SiLU, Swish and Tanh
+ * LeakyRelu, HardSigmoid, HardSwish, Sigmoid, SiLU, Swish, Tanh and Gelu
  * (kk_fx_act512 / kk_fx_act256 of kk_fast_x86.h, the tile epilogues' own),
  * kk_act_row_f32 (kernels/ref/unary.c) for the rest, called with the upper
  * vector state cleared.
@@ -219,6 +219,7 @@ KK_DWX_DEINT(256, KK_X256, __m256, 8, KK_DWX_STM256)
             KK_DWX_ACTLOOP(SFX, V, VL, LD, ST, LDM, STM, KK_UN_SIGMOID)                                              \
             KK_DWX_ACTLOOP(SFX, V, VL, LD, ST, LDM, STM, KK_UN_SILU)                                                 \
             KK_DWX_ACTLOOP(SFX, V, VL, LD, ST, LDM, STM, KK_UN_SWISH)                                                \
+            KK_DWX_ACTLOOP(SFX, V, VL, LD, ST, LDM, STM, KK_UN_GELU)                                                 \
         default:                                                                                                 \
             _mm256_zeroupper();                                                                                  \
             kk_act_row_f32(y, n, act, alpha, beta);                                                              \

@@ -38,7 +38,7 @@
 KK_API int kk_fx_vec_act(int act) {
     return act == 0 || act == KK_UN_RELU || act == KK_UN_CLIP || act == KK_UN_LEAKY_RELU ||
            act == KK_UN_HARD_SIGMOID || act == KK_UN_HARD_SWISH || act == KK_UN_SIGMOID ||
-           act == KK_UN_SILU || act == KK_UN_SWISH || act == KK_UN_TANH;
+           act == KK_UN_SILU || act == KK_UN_SWISH || act == KK_UN_TANH || act == KK_UN_GELU;
 }
 
 /* --------------------------------------------------------------- AVX-512 */

@@ -49,13 +49,27 @@ KK_X256 KK_FX_INLINE __m256i kk_fx_mask256(int64_t n) {
  * 1 + e^-z (one division is cheaper than the reciprocal estimate, its
  * Newton step and the multiply, and exact) and give (signed) 0 where
  * 1 + e^-z exceeds 1 / KK_SIGMOID_TINY, as the reference does; Tanh is
- * sign(v) (1 - e) / (1 + e), e = e^-2|v|. */
+ * sign(v) (1 - e) / (1 + e), e = e^-2|v|. Gelu is v Phi(v) with
+ * Phi = h (v < 0) or 1 - h, h = erfc(a) / 2, a = |v| / sqrt(2), erfc(a) =
+ * t e^(-a^2 + P(t)), t = 1 / (1 + a/2), P the degree-9 Chebyshev fit of
+ * Numerical Recipes' erfcc (fractional error below 1.2e-7), and h = 0 for
+ * a > 10 as in the reference (no denormals). */
 #define KK_FX_EXPR(FMA, SET1, r)                                                                             \
     FMA(FMA(FMA(FMA(FMA(FMA(SET1(1.0f / 720.0f), r, SET1(1.0f / 120.0f)), r, SET1(1.0f / 24.0f)), r,            \
                     SET1(1.0f / 6.0f)),                                                                      \
                 r, SET1(0.5f)),                                                                              \
             r, SET1(1.0f)),                                                                                  \
         r, SET1(1.0f))
+
+#define KK_FX_ERFCP(FMA, SET1, t)                                                                            \
+    FMA(FMA(FMA(FMA(FMA(FMA(FMA(FMA(FMA(SET1(0.17087277f), t, SET1(-0.82215223f)), t, SET1(1.48851587f)), t,   \
+                                SET1(-1.13520398f)),                                                         \
+                            t, SET1(0.27886807f)),                                                           \
+                        t, SET1(-0.18628806f)),                                                              \
+                    t, SET1(0.09678418f)),                                                                   \
+                t, SET1(0.37409196f)),                                                                       \
+            t, SET1(1.00002368f)),                                                                           \
+        t, SET1(-1.26551223f))
 
 KK_X512 KK_FX_INLINE __m512 kk_fx_expn512(__m512 x) {
     x = _mm512_min_ps(_mm512_set1_ps(87.3f), _mm512_max_ps(_mm512_set1_ps(-88.3f), x)); /* NaN stays */
@@ -101,6 +115,14 @@ KK_X512 KK_FX_INLINE __m512 kk_fx_act512(__m512 v, int act, float alpha, float b
         if (act == KK_UN_SIGMOID) return _mm512_maskz_div_ps((__mmask16)~tiny, one, den);
         return _mm512_mask_mul_ps(_mm512_div_ps(v, den), tiny, v, zero);
     }
+    case KK_UN_GELU: {
+        const __m512 a = _mm512_mul_ps(_mm512_abs_ps(v), _mm512_set1_ps(0.70710678f)), half = _mm512_set1_ps(0.5f);
+        const __m512 t = _mm512_div_ps(one, _mm512_fmadd_ps(a, half, one));
+        const __m512 e = kk_fx_expn512(_mm512_fmsub_ps(a, a, KK_FX_ERFCP(_mm512_fmadd_ps, _mm512_set1_ps, t)));
+        const __m512 h = _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(a, _mm512_set1_ps(10.0f), _CMP_LE_OQ),
+                                             _mm512_mul_ps(t, half), e);
+        return _mm512_mul_ps(v, _mm512_mask_sub_ps(h, _mm512_cmp_ps_mask(v, zero, _CMP_GE_OQ), one, h));
+    }
     case KK_UN_TANH: {
         const __m512 a = _mm512_abs_ps(v), e = kk_fx_expn512(_mm512_add_ps(a, a));
         const __m512 t = _mm512_div_ps(_mm512_sub_ps(one, e), _mm512_add_ps(one, e));
@@ -135,6 +157,14 @@ KK_X256 KK_FX_INLINE __m256 kk_fx_act256(__m256 v, int act, float alpha, float b
         const __m256 tiny = _mm256_cmp_ps(den, _mm256_set1_ps(1.0f / KK_SIGMOID_TINY), _CMP_GT_OQ);
         if (act == KK_UN_SIGMOID) return _mm256_andnot_ps(tiny, _mm256_div_ps(one, den));
         return _mm256_blendv_ps(_mm256_div_ps(v, den), _mm256_mul_ps(v, zero), tiny);
+    }
+    case KK_UN_GELU: {
+        const __m256 a = _mm256_mul_ps(_mm256_andnot_ps(sign, v), _mm256_set1_ps(0.70710678f));
+        const __m256 half = _mm256_set1_ps(0.5f), t = _mm256_div_ps(one, _mm256_fmadd_ps(a, half, one));
+        const __m256 e = kk_fx_expn256(_mm256_fmsub_ps(a, a, KK_FX_ERFCP(_mm256_fmadd_ps, _mm256_set1_ps, t)));
+        const __m256 h = _mm256_and_ps(_mm256_mul_ps(_mm256_mul_ps(t, half), e),
+                                       _mm256_cmp_ps(a, _mm256_set1_ps(10.0f), _CMP_LE_OQ));
+        return _mm256_mul_ps(v, _mm256_blendv_ps(h, _mm256_sub_ps(one, h), _mm256_cmp_ps(v, zero, _CMP_GE_OQ)));
     }
     case KK_UN_TANH: {
         const __m256 a = _mm256_andnot_ps(sign, v), e = kk_fx_expn256(_mm256_add_ps(a, a));
