@@ -318,6 +318,40 @@ Test(kk_binary, same_shape_and_scalar) {
     cr_expect_eq(kk_binary_f32(KK_BIN_MEAN, a, b, y, 1, d, d, d), -1);
 }
 
+/* Float Add / Sub / Mul / Div on rows long enough for the vector path
+ * (row lengths around 8 and 16, tails), per-channel (b one element per
+ * row), scalar-first and same-shape operands, in place over a: the scalar
+ * formula's bits at every element. */
+Test(kk_binary, vector_rows) {
+    static const int ops[] = {KK_BIN_ADD, KK_BIN_SUB, KK_BIN_MUL, KK_BIN_DIV};
+    enum { C = 3, MAXW = 41 };
+    float a[C * MAXW], b[C * MAXW], y[C * MAXW], want[C * MAXW];
+    for (int i = 0; i < C * MAXW; i++) {
+        a[i] = (float)((i * 37) % 101) / 7.0f - 6.5f;
+        b[i] = (float)((i * 53) % 89) / 11.0f + 0.25f;
+    }
+    for (int w = 1; w <= MAXW; w++)
+        for (size_t o = 0; o < sizeof ops / sizeof ops[0]; o++)
+            for (int form = 0; form < 4; form++) { /* b per channel, a scalar, same shape, in place */
+                const int op = ops[o];
+                const int64_t yd[] = {C, w}, full[] = {C, w}, chan[] = {C, 1}, sc[] = {1, 1};
+                const int64_t *ad = form == 1 ? sc : full, *bd = form == 0 || form == 3 ? chan : full;
+                float *dst = y;
+                if (form == 3) memcpy(y, a, sizeof a);
+                const float *src = form == 3 ? y : a;
+                for (int r = 0; r < C; r++)
+                    for (int j = 0; j < w; j++) {
+                        const float u = ad == sc ? a[0] : a[r * w + j], v = bd == chan ? b[r] : b[r * w + j];
+                        want[r * w + j] = op == KK_BIN_ADD ? u + v : op == KK_BIN_SUB ? u - v : op == KK_BIN_MUL ? u * v
+                                                                                                             : u / v;
+                    }
+                cr_assert_eq(kk_binary_f32(op, src, b, dst, 2, yd, ad, bd), 0);
+                for (int i = 0; i < C * w; i++)
+                    cr_assert(memcmp(&dst[i], &want[i], sizeof(float)) == 0, "op %d form %d width %d: [%d] = %.9g, want %.9g",
+                              op, form, w, i, (double)dst[i], (double)want[i]);
+            }
+}
+
 Test(kk_binary, broadcasting) {
     /* [2,1] + [1,3] -> [2,3] (outer sum), both inputs broadcast */
     const float col[] = {10, 20}, row[] = {1, 2, 3};
