@@ -44,8 +44,8 @@ KK_X256 KK_FX_INLINE __m256i kk_fx_mask256(int64_t n) {
  * NaN passes the clamp, so every activation keeps it),
  * 2^n e^r with n the integer nearest -x log2(e), r = -x - n ln2 in two
  * parts (|r| <= ln2/2) and a degree-6 Taylor polynomial: within 4 ulp of
- * expf. AVX-512 rounds and scales with vrndscaleps / vscalefps, AVX2
- * through the integer exponent. Sigmoid, SiLU and Swish divide by
+ * expf. AVX-512 scales with vscalefps, AVX2 through the integer
+ * exponent. Sigmoid, SiLU and Swish divide by
  * 1 + e^-z (one division is cheaper than the reciprocal estimate, its
  * Newton step and the multiply, and exact) and give (signed) 0 where
  * 1 + e^-z exceeds 1 / KK_SIGMOID_TINY, as the reference does; Tanh is
@@ -73,8 +73,10 @@ KK_X256 KK_FX_INLINE __m256i kk_fx_mask256(int64_t n) {
 
 KK_X512 KK_FX_INLINE __m512 kk_fx_expn512(__m512 x) {
     x = _mm512_min_ps(_mm512_set1_ps(87.3f), _mm512_max_ps(_mm512_set1_ps(-88.3f), x)); /* NaN stays */
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(-1.44269504f)),
-                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    /* nearest integer by adding 1.5 * 2^23 in the FMA (gcc's -O0 macro for
+     * vrndscaleps does not pass -Wconversion) */
+    const __m512 magic = _mm512_set1_ps(12582912.0f);
+    const __m512 n = _mm512_sub_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(-1.44269504f), magic), magic);
     __m512 r = _mm512_fnmsub_ps(n, _mm512_set1_ps(0.693359375f), x); /* -x - n ln2 */
     r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
     return _mm512_scalef_ps(KK_FX_EXPR(_mm512_fmadd_ps, _mm512_set1_ps, r), n);
