@@ -92,22 +92,26 @@ KK_X256 KK_FX_INLINE __m256 kk_fx_expn256(__m256 x) {
     return _mm256_mul_ps(KK_FX_EXPR(_mm256_fmadd_ps, _mm256_set1_ps, r), _mm256_castsi256_ps(e));
 }
 
+/* The clamp-based cases, alike at both widths (v, zero, one, alpha, beta
+ * and act in scope). */
+#define KK_FX_ACT_CLAMPS(V, SET1, MIN, MAX, FMA, MUL)                                                       \
+    case KK_UN_RELU:                                                                                         \
+        return MAX(v, zero);                                                                                 \
+    case KK_UN_CLIP:                                                                                         \
+        return MIN(MAX(v, SET1(alpha)), SET1(beta));                                                         \
+    case KK_UN_HARD_SIGMOID:                                                                                 \
+    case KK_UN_HARD_SWISH: {                                                                                 \
+        const V h_ = MIN(MAX(FMA(v, SET1(alpha), SET1(beta)), zero), one);                                   \
+        return act == KK_UN_HARD_SWISH ? MUL(v, h_) : h_;                                                    \
+    }
+
 /* v = act(v) for the codes kk_fx_vec_act accepts (others: v). */
 KK_X512 KK_FX_INLINE __m512 kk_fx_act512(__m512 v, int act, float alpha, float beta) {
     const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
     switch (act) {
-    case KK_UN_RELU:
-        return _mm512_max_ps(v, zero);
-    case KK_UN_CLIP:
-        return _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(alpha)), _mm512_set1_ps(beta));
+        KK_FX_ACT_CLAMPS(__m512, _mm512_set1_ps, _mm512_min_ps, _mm512_max_ps, _mm512_fmadd_ps, _mm512_mul_ps)
     case KK_UN_LEAKY_RELU:
         return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, _mm512_set1_ps(alpha));
-    case KK_UN_HARD_SIGMOID:
-    case KK_UN_HARD_SWISH: {
-        __m512 h = _mm512_fmadd_ps(v, _mm512_set1_ps(alpha), _mm512_set1_ps(beta));
-        h = _mm512_min_ps(_mm512_max_ps(h, zero), one);
-        return act == KK_UN_HARD_SWISH ? _mm512_mul_ps(v, h) : h;
-    }
     case KK_UN_SIGMOID:
     case KK_UN_SILU:
     case KK_UN_SWISH: {
@@ -139,18 +143,9 @@ KK_X512 KK_FX_INLINE __m512 kk_fx_act512(__m512 v, int act, float alpha, float b
 KK_X256 KK_FX_INLINE __m256 kk_fx_act256(__m256 v, int act, float alpha, float beta) {
     const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
     switch (act) {
-    case KK_UN_RELU:
-        return _mm256_max_ps(v, zero);
-    case KK_UN_CLIP:
-        return _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(alpha)), _mm256_set1_ps(beta));
+        KK_FX_ACT_CLAMPS(__m256, _mm256_set1_ps, _mm256_min_ps, _mm256_max_ps, _mm256_fmadd_ps, _mm256_mul_ps)
     case KK_UN_LEAKY_RELU:
         return _mm256_blendv_ps(v, _mm256_mul_ps(v, _mm256_set1_ps(alpha)), _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
-    case KK_UN_HARD_SIGMOID:
-    case KK_UN_HARD_SWISH: {
-        __m256 h = _mm256_fmadd_ps(v, _mm256_set1_ps(alpha), _mm256_set1_ps(beta));
-        h = _mm256_min_ps(_mm256_max_ps(h, zero), one);
-        return act == KK_UN_HARD_SWISH ? _mm256_mul_ps(v, h) : h;
-    }
     case KK_UN_SIGMOID:
     case KK_UN_SILU:
     case KK_UN_SWISH: {
