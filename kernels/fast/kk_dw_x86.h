@@ -32,7 +32,8 @@
  * interleaved outputs (or, after a residual, over each finished plane).
  * The taps are summed in (kh, kw) order from zero with one FMA each, as in
  * the row kernels, so both give the same bits (with the same vector width
- * for the activations that use a reciprocal estimate). Lanes past the
+ * for the exp-based activations, whose AVX-512 and AVX2 forms may differ
+ * in the last bit). Lanes past the
  * last channel compute zeros that are never stored.
  *
  * AveragePool (2-D, any kernel, stride, dilation, padding, ceil_mode,
