@@ -189,10 +189,17 @@ static int pack_wino(Graph *g, Node *n, int isa, int slots, Diag *d) {
  * least 128 taps (the tile's transposing store is paid per tile), and a
  * kernel above 1x1 (the GEMM's im2col) or a strided 1x1 conv while one
  * image's input fits L2 (2 MiB, 1 MiB for 1x1: each tap of a tile reads
- * another channel plane). */
+ * another channel plane). Row mode (rows: kk_fdirect_rows, few taps),
+ * measured the same way (ms, GEMM / rows): the stems 3x3/2 32<-3 224x224
+ * 0.40/0.27 and 64<-3 0.62/0.52, 3x3 16<-3 256x256 1.04/0.62, 5x5 64<-3
+ * 64x64 0.44/0.38; even at 128<-3 3x3/2 (1.05/1.03), 64<-8 3x3/2 112x112
+ * (0.37/0.37) and 64<-12 3x3 56x56 (0.31/0.32); the GEMM ahead at 256<-3
+ * 3x3/2 (2.02/2.26). So row mode up to m * kn = KK_FD_RWORK. */
 static bool direct_wins(int64_t kn, int64_t m, int64_t kh, int64_t kw, const int64_t *strides, int64_t oh,
-                        int64_t ow, int64_t in_bytes) {
-    if (!kk_fdirect_ok(m) || kn < 64 || kn > KK_FD_KMAX) return false;
+                        int64_t ow, int64_t in_bytes, bool rows) {
+    if (!kk_fdirect_ok(m) || kn > KK_FD_KMAX) return false;
+    if (rows) return true;
+    if (kn < 64) return false;
     /* whole vectors of channels only: the kernel takes any m (a masked last
      * vector), but measured in the models a partial one does not pay:
      * SqueezeNet's 1000<-512 13x13 (1008 lanes) 1.08 -> 0.97 ms alone
@@ -221,7 +228,8 @@ static int pack_direct(Graph *g, Node *n, int isa, int slots, Diag *d) {
     const int64_t hp = x->dims[2] + a->pads[0] + a->pads[2], wp = x->dims[3] + a->pads[1] + a->pads[3];
     const int64_t plane = w->dims[1] * hp * wp;
     if (plane > INT32_MAX ||
-        !direct_wins(kn, w->dims[0], w->dims[2], w->dims[3], a->strides, y->dims[2], y->dims[3], plane * 4))
+        !direct_wins(kn, w->dims[0], w->dims[2], w->dims[3], a->strides, y->dims[2], y->dims[3], plane * 4,
+                     kk_fdirect_rows(w->dims[1], w->dims[0], w->dims + 2, a->strides, a->dilations)))
         return 0;
     const float *src = w->data;
     float *dst = fresh_copy(g, n, 1, d);

@@ -21,6 +21,13 @@ KK_API void kk_fdirect_pack_f32(const float *w, float *dst, int64_t m, int64_t k
     }
 }
 
+KK_API int kk_fdirect_rows(int64_t c, int64_t m, const int64_t *k_sp, const int64_t *strides,
+                           const int64_t *dilations) {
+    return m > 0 && m % KK_FD_RC == 0 && strides[0] >= 1 && (strides[1] == 1 || strides[1] == 2) &&
+           dilations[0] == 1 && dilations[1] == 1 && c * k_sp[0] * k_sp[1] <= KK_FD_RKMAX &&
+           c * k_sp[0] * k_sp[1] * m <= KK_FD_RWORK;
+}
+
 static int kk_fd_padded(const int64_t *pads) { return pads[0] || pads[1] || pads[2] || pads[3]; }
 
 static int64_t kk_fd_koff_bytes(int64_t c, const int64_t *k_sp) {
@@ -112,6 +119,16 @@ KK_API void kk_fdirect_init_f32(kk_fdirect_f32 *p, kk_fisa k, const float *x, co
     p->nch = p->tchunk ? (p->ntile + p->tchunk - 1) / p->tchunk : 0;
     p->ntasks = p->npos ? groups * p->nch : 0;
     p->pf = m * p->kn * (int64_t)sizeof(float) >= KK_FCONV_PF_A;
+    p->kh = k_sp[0];
+    p->kw = k_sp[1];
+    p->rows = kk_fdirect_rows(c, m, k_sp, strides, dilations);
+    if (p->rows) { /* about four chunks of rows per thread */
+        int64_t per = nthreads > 1 ? (4 * (int64_t)nthreads + n - 1) / n : 1;
+        if (per > p->oh) per = p->oh;
+        p->rchunk = per > 0 ? (p->oh + per - 1) / per : 0;
+        p->nrch = p->rchunk ? (p->oh + p->rchunk - 1) / p->rchunk : 0;
+        p->ntasks = n * p->nrch;
+    }
 }
 
 KK_API void kk_fdirect_pad_task_f32(void *plan, int64_t task, int worker) {
@@ -206,9 +223,44 @@ static void kk_fdirect_tiles(const kk_fdirect_f32 *p, kk_fdtile_fn *fn, int64_t 
     }
 }
 
+/* The plain C row: the same sums in the same order as the vector one (up
+ * to FMA rounding). */
+static void kk_fdrow_c(const kk_fdirect_f32 *p, int64_t img, int64_t oy) {
+    const float *xi = p->xp + img * p->c * p->hp * p->wp;
+    float *yr = p->y + img * p->m * p->npos + oy * p->ow;
+    const float *rr = p->res ? p->res + img * p->m * p->npos + oy * p->ow : NULL;
+    for (int64_t co = 0; co < p->m; co++) {
+        const int64_t b0 = co / KK_FD_MB * KK_FD_MB, bw = p->m - b0 < KK_FD_MB ? p->m - b0 : KK_FD_MB;
+        for (int64_t ox = 0; ox < p->ow; ox++) {
+            const float *w = p->w + b0 * p->kn + (co - b0);
+            float acc = 0.0f;
+            for (int64_t ci = 0; ci < p->c; ci++)
+                for (int64_t ky = 0; ky < p->kh; ky++) {
+                    const float *xr = xi + (ci * p->hp + oy * p->sh + ky) * p->wp + ox * p->sw;
+                    for (int64_t kx = 0; kx < p->kw; kx++, w += bw) acc += *w * xr[kx];
+                }
+            if (p->b) acc += p->b[co];
+            if (rr) acc += rr[co * p->npos + ox];
+            yr[co * p->npos + ox] = acc;
+        }
+    }
+    if (p->act) {
+        const kk_ftile ft = {.c = yr, .ldc = p->npos, .mr = (int)p->m, .nr = (int)p->ow, .act = p->act,
+                             .alpha = p->alpha, .beta = p->beta};
+        kk_ftile_act(&ft);
+    }
+}
+
 KK_API void kk_fdirect_task_f32(void *plan, int64_t task, int worker) {
     const kk_fdirect_f32 *p = plan;
     (void)worker;
+    if (p->rows) {
+        kk_fdrow_fn *row = p->k.drow ? p->k.drow : kk_fdrow_c;
+        const int64_t img = task / p->nrch, r0 = task % p->nrch * p->rchunk;
+        const int64_t r1 = r0 + p->rchunk < p->oh ? r0 + p->rchunk : p->oh;
+        for (int64_t oy = r0; oy < r1; oy++) row(p, img, oy);
+        return;
+    }
     kk_fdtile_fn *fn = p->k.dtile ? p->k.dtile : kk_fdtile_c;
     const int64_t img = task / (p->ngrp * p->nch), r = task % (p->ngrp * p->nch), grp = r / p->nch;
     const int64_t t0 = (r % p->nch) * p->tchunk, t1 = t0 + p->tchunk < p->ntile ? t0 + p->tchunk : p->ntile;

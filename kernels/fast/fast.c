@@ -274,6 +274,7 @@ KK_API kk_fisa kk_fisa_portable(int isa) {
     k.copy = kk_fcopy_c;
     k.pack = NULL;
     k.dtile = NULL;
+    k.drow = NULL;
     return k;
 }
 

@@ -680,6 +680,106 @@ static kk_fdtile_fn *const kk_fdtiles_avx512[4][KK_FD_NP] = {
 #undef KK_DT_NP
 
 static void kk_fdtile_avx512(const kk_fdtile *t) { kk_fdtiles_avx512[t->mv - 1][t->np - 1](t); }
+
+/* Row mode (kk_direct.h): KK_FD_RC channels from c0 by NV vectors of
+ * output columns from ox0 of output row oy (S: the column stride; both
+ * constants). y and res point at the block's first output (NULL res: none).
+ * last: the block ends the row, so its input loads are masked to the
+ * padded row (the others stay inside it) and its stores to the n columns
+ * left. */
+KK_X512 KK_FX_INLINE void kk_fx_drow(const kk_fdirect_f32 *p, const float *xi, float *y, const float *res,
+                                     int64_t c0, int64_t oy, int64_t ox0, const int NV, const int S,
+                                     const int last) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const int64_t b0 = c0 / KK_FD_MB * KK_FD_MB, bw = p->m - b0 < KK_FD_MB ? p->m - b0 : KK_FD_MB;
+    const int64_t rem = p->wp - ox0 * S, n = p->ow - ox0, npos = p->npos;
+    const float *w = p->w + b0 * p->kn + (c0 - b0);
+    __m512 acc[KK_FD_RC][KK_FD_RV];
+    _Pragma("GCC unroll 8") for (int c = 0; c < KK_FD_RC; c++)
+        _Pragma("GCC unroll 3") for (int v = 0; v < NV; v++) acc[c][v] = _mm512_setzero_ps();
+    for (int64_t ci = 0; ci < p->c; ci++)
+        for (int64_t ky = 0; ky < p->kh; ky++) {
+            const float *xr = xi + (ci * p->hp + oy * p->sh + ky) * p->wp + ox0 * S;
+            for (int64_t kx = 0; kx < p->kw; kx++, w += bw) {
+                __m512 xv[KK_FD_RV];
+                _Pragma("GCC unroll 3") for (int v = 0; v < NV; v++) {
+                    const float *q = xr + kx + 16 * S * v;
+                    const int64_t r = rem - kx - 16 * S * v; /* floats of the padded row from q */
+                    const __m512 lo = last ? _mm512_maskz_loadu_ps(kk_fx_mask512(r), q) : _mm512_loadu_ps(q);
+                    if (S == 1) {
+                        xv[v] = lo;
+                    } else {
+                        const __m512 hi =
+                            last ? _mm512_maskz_loadu_ps(kk_fx_mask512(r - 16), q + 16) : _mm512_loadu_ps(q + 16);
+                        xv[v] = _mm512_permutex2var_ps(lo, even, hi);
+                    }
+                }
+                _Pragma("GCC unroll 8") for (int c = 0; c < KK_FD_RC; c++) {
+                    const __m512 wc = _mm512_set1_ps(w[c]);
+                    _Pragma("GCC unroll 3") for (int v = 0; v < NV; v++) acc[c][v] =
+                        _mm512_fmadd_ps(wc, xv[v], acc[c][v]);
+                }
+            }
+        }
+    const int act = p->act, vact = act && kk_fx_vec_act(act);
+    _Pragma("GCC unroll 8") for (int c = 0; c < KK_FD_RC; c++) {
+        const __m512 bv = _mm512_set1_ps(p->b ? p->b[c0 + c] : 0.0f);
+        _Pragma("GCC unroll 3") for (int v = 0; v < NV; v++) {
+            const __mmask16 mk = kk_fx_mask512(n - 16 * v);
+            const int part = last && n - 16 * v < 16;
+            float *o = y + c * npos + 16 * v;
+            __m512 t = _mm512_add_ps(acc[c][v], bv);
+            if (res) {
+                const float *rs = res + c * npos + 16 * v;
+                t = _mm512_add_ps(t, part ? _mm512_maskz_loadu_ps(mk, rs) : _mm512_loadu_ps(rs));
+            }
+            if (vact) t = kk_fx_act512(t, act, p->alpha, p->beta);
+            if (part) _mm512_mask_storeu_ps(o, mk, t);
+            else _mm512_storeu_ps(o, t);
+        }
+    }
+    if (act && !vact) {
+        const int nr = (int)(n < 16 * NV ? n : 16 * NV);
+        const kk_ftile ft = {.c = y, .ldc = npos, .mr = KK_FD_RC, .nr = nr, .act = act, .alpha = p->alpha,
+                             .beta = p->beta};
+        _mm256_zeroupper(); /* kk_ftile_act is plain C: no dirty upper state */
+        kk_ftile_act(&ft);
+    }
+}
+
+typedef void kk_fdrowb_fn(const kk_fdirect_f32 *p, const float *xi, float *y, const float *res, int64_t c0,
+                          int64_t oy, int64_t ox0);
+#define KK_DR(S, NV, L)                                                                                          \
+    KK_X512 static void kk_fdrow512_##S##_##NV##_##L(const kk_fdirect_f32 *p, const float *xi, float *y,        \
+                                                     const float *res, int64_t c0, int64_t oy, int64_t ox0) {    \
+        kk_fx_drow(p, xi, y, res, c0, oy, ox0, NV, S, L);                                                      \
+    }
+#define KK_DRS(S) KK_DR(S, 1, 0) KK_DR(S, 2, 0) KK_DR(S, 3, 0) KK_DR(S, 1, 1) KK_DR(S, 2, 1) KK_DR(S, 3, 1)
+KK_DRS(1) KK_DRS(2)
+#undef KK_DRS
+#undef KK_DR
+/* [stride - 1][the row's last block][vectors - 1] */
+static kk_fdrowb_fn *const kk_fdrows_avx512[2][2][KK_FD_RV] = {
+    {{kk_fdrow512_1_1_0, kk_fdrow512_1_2_0, kk_fdrow512_1_3_0},
+     {kk_fdrow512_1_1_1, kk_fdrow512_1_2_1, kk_fdrow512_1_3_1}},
+    {{kk_fdrow512_2_1_0, kk_fdrow512_2_2_0, kk_fdrow512_2_3_0},
+     {kk_fdrow512_2_1_1, kk_fdrow512_2_2_1, kk_fdrow512_2_3_1}}};
+
+/* Blocks of 3 vectors of columns, except that 4 left go as 2 + 2: a block
+ * of one vector has a broadcast per FMA. */
+static void kk_fdrow_avx512(const kk_fdirect_f32 *p, int64_t img, int64_t oy) {
+    const float *xi = p->xp + img * p->c * p->hp * p->wp;
+    for (int64_t c0 = 0; c0 < p->m; c0 += KK_FD_RC) {
+        const int64_t at = (img * p->m + c0) * p->npos + oy * p->ow;
+        for (int64_t ox0 = 0; ox0 < p->ow;) {
+            const int64_t left = (p->ow - ox0 + 15) / 16, nv = left < 3 ? left : 3;
+            const int last = nv == left;
+            kk_fdrows_avx512[p->sw - 1][last][nv - 1](p, xi, p->y + at + ox0, p->res ? p->res + at + ox0 : NULL,
+                                                       c0, oy, ox0);
+            ox0 += 16 * nv;
+        }
+    }
+}
 #endif /* KK_DIRECT_H */
 
 KK_API kk_fisa kk_fisa_x86(int isa) {
@@ -699,6 +799,7 @@ KK_API kk_fisa kk_fisa_x86(int isa) {
 #endif
 #ifdef KK_DIRECT_H
         k.dtile = kk_fdtile_avx512;
+        k.drow = kk_fdrow_avx512;
 #endif
     } else if (isa == KK_ISA_AVX2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         k.ukr = kk_fukr_avx2;

@@ -29,6 +29,21 @@
  * partial sums kept on the stack (exact: a float stored and reloaded).
  * Each output element is one ordered sum over K, so results are
  * bit-identical for every thread count.
+ *
+ * Row mode (kk_fdirect_rows: few taps and channels, stride 1 or 2, no
+ * dilation, m a multiple of KK_FD_RC): a network's first layer, 3 input
+ * channels to 32 or 64 at stride 2, has too few taps (27) to pay for the
+ * tile's transposing store, and its im2col is a strided gather (the
+ * packed GEMM amortizes that only over more channels: KK_FD_RWORK, the
+ * measurements at direct_wins in compiler/passes/pack.c). Positions go in
+ * the vector lanes instead: per output row, blocks of KK_FD_RC channels
+ * by up to KK_FD_RV vectors of consecutive output columns, each tap one
+ * input vector per column vector (stride 2: two loads and a permute) used
+ * by all KK_FD_RC channels against broadcast weights (the same packed
+ * layout), the epilogue on the accumulators and plain row stores into the
+ * NCHW output. Tasks are (image, chunk of output rows); each output is
+ * one ordered sum over (c, ky, kx) from zero, then the bias, residual and
+ * activation, so results do not depend on the thread count either.
  */
 #ifndef KK_DIRECT_H
 #define KK_DIRECT_H
@@ -43,6 +58,10 @@
 #define KK_FD_L2W (1 << 20) /* weight bytes of the channel blocks one task sweeps */
 #define KK_FD_KC 96         /* taps per block of K (its weights stay in L1 for a group of tiles) */
 #define KK_FD_TG 12         /* most tiles sharing a K block (their partial sums on the stack) */
+#define KK_FD_RC 8          /* row mode: output channels per block */
+#define KK_FD_RV 3          /* row mode: most vectors of output columns per block */
+#define KK_FD_RKMAX 128     /* row mode: most taps (beyond, the tiles amortize their stores) */
+#define KK_FD_RWORK 4800    /* row mode: most taps x channels (beyond, the GEMM amortizes its im2col) */
 
 typedef struct kk_fdirect_f32 {
     kk_fisa k;
@@ -55,12 +74,18 @@ typedef struct kk_fdirect_f32 {
                                       blocks (gmb per task: ngrp groups), tile chunks (tchunk tiles) */
     int64_t npads, ppt;              /* pad tasks, planes per pad task */
     int pf;                          /* prefetch the weights in a task's first tile */
+    int rows;                        /* row mode; tasks are (image, chunk of rchunk output rows) */
+    int64_t kh, kw, rchunk, nrch;
     int act;
     float alpha, beta;
 } kk_fdirect_f32;
 
 /* 1 when the direct kernel takes m output channels. */
 KK_API int kk_fdirect_ok(int64_t m);
+
+/* 1 when row mode computes this geometry (the plan then uses it). */
+KK_API int kk_fdirect_rows(int64_t c, int64_t m, const int64_t *k_sp, const int64_t *strides,
+                           const int64_t *dilations);
 
 /* w (m, k) row major (k = C * kh * kw) into the block layout above. */
 KK_API void kk_fdirect_pack_f32(const float *w, float *dst, int64_t m, int64_t k);

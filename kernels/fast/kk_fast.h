@@ -140,6 +140,11 @@ typedef struct kk_fdtile {
 } kk_fdtile;
 typedef void kk_fdtile_fn(const kk_fdtile *t);
 
+struct kk_fdirect_f32;
+/* The direct convolution's row mode (kk_direct.h): output row oy of image
+ * img, every output channel, positions in the vector lanes. */
+typedef void kk_fdrow_fn(const struct kk_fdirect_f32 *p, int64_t img, int64_t oy);
+
 struct kk_fdw_f32;
 /* Depthwise: computes plane `plane` (image * channels + channel); when
  * p->cblk > 0 (x86 kernels only), the block of planes [plane, plane +
@@ -169,6 +174,7 @@ typedef struct kk_fisa {
     kk_fukra_fn *ukra;              /* ukr on an unpacked A of MR full rows */
     kk_fgemv_fn *gemv;              /* one-row tiles */
     kk_fdtile_fn *dtile;            /* NULL: the plain C tile of kernels/fast/direct.c */
+    kk_fdrow_fn *drow;              /* NULL: the plain C row of kernels/fast/direct.c */
 } kk_fisa;
 
 /* The plain C copy (memcpy / zero loop). */

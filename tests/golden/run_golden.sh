@@ -49,18 +49,19 @@ python3 - "$work" "$here/../models" <<'PY'
 import sys, onnx
 sys.path.insert(0, sys.argv[2])
 import make_models
-for n in ("vgg", "lenet5", "unet"):
+for n in ("vgg", "lenet5", "unet", "se_block"):
     onnx.save(make_models.MODELS[n](), "%s/%s.onnx" % (sys.argv[1], n))
 PY
 carries() { grep -q "^#define $2\$" "$work/k_$1/m.c"; }
 lacks() { ! carries "$@"; }
-for m in vgg lenet5 unet; do
+for m in vgg lenet5 unet se_block; do
   "$KILN" compile "$work/$m.onnx" -o "$work/k_$m" --name m --cpu=avx512 >/dev/null
 done
 check carries vgg KK_MAXPOOL_X86_H        # MaxPool
 check lacks vgg KK_DW_X86_H               # no depthwise conv, no AveragePool
 check carries lenet5 KK_DW_X86_H          # the 6<-1 5x5 stem, AveragePool
 check lacks lenet5 KK_MAXPOOL_X86_H       # no MaxPool
-check lacks unet KK_DIRECT_H              # 3x3 stride 1 (Winograd) and 1x1 only
+check carries unet KK_DIRECT_H            # the 16<-3 stem (row mode)
+check lacks se_block KK_DIRECT_H          # 3x3 stride 1 on 64 channels (Winograd), Gemm
 echo "golden tests: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -8,7 +8,11 @@
  * chunks longer than one tile group, bias / residual / every activation
  * form of the epilogue, channel counts that are not vector multiples
  * (masked last vectors), the AVX-512 tile and the plain C one, and results
- * bit-identical for 1, 2 and 3 threads.
+ * bit-identical for 1, 2 and 3 threads. Row mode (few taps and channels,
+ * kk_fdirect_rows) the same way: every width of a row's last block and of
+ * the blocks before it, strides 1 and 2 across a row and any down it, pads,
+ * kernels 1x1 to 5x5, every epilogue; the tile tests keep to geometries
+ * row mode does not take.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -43,6 +47,8 @@ static void direct_run(const DCase *dc, int isa, int threads, const float *x, co
     run_tasks(threads, kk_fdirect_task_f32, &p, p.ntasks);
     free(scratch);
 }
+
+static int direct_rows(const DCase *dc) { return kk_fdirect_rows(dc->c, dc->m, dc->k, dc->s, dc->dl); }
 
 static void direct_check(const DCase *dc, const char *label) {
     cr_assert(kk_fdirect_ok(dc->m));
@@ -84,13 +90,15 @@ static DCase base(int64_t c, int64_t m, int64_t h, int64_t w, int64_t k, int64_t
 
 Test(kk_direct, channel_blocks_and_tiles) {
     /* 16..80 output channels: 1-4 vectors, a block of 64 plus a narrower
-     * one; output planes of 1..13 positions: every partial tile width */
+     * one; output planes of 1..13 positions: every partial tile width
+     * (15+ input channels: too many taps for row mode) */
     const int64_t ms[] = {16, 32, 48, 64, 80};
     for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
         for (int64_t sz = 1; sz <= 4; sz++) {
-            DCase dc = base(3 + (int64_t)i, ms[i], sz, sz + 1, 3, 1, 1);
+            DCase dc = base(15 + (int64_t)i, ms[i], sz, sz + 1, 3, 1, 1);
             dc.res = (int)(sz & 1);
             dc.act = KK_UN_RELU;
+            cr_assert(!direct_rows(&dc));
             direct_check(&dc, "blocks");
         }
 }
@@ -153,18 +161,54 @@ Test(kk_direct, long_k_and_chunks) {
 }
 
 Test(kk_direct, epilogues) {
+    /* tiles (16 input channels: too many taps for row mode) and row mode (6) */
     const int acts[] = {0, KK_UN_RELU, KK_UN_CLIP, KK_UN_LEAKY_RELU, KK_UN_SIGMOID, KK_UN_SILU, KK_UN_TANH,
                         KK_UN_HARD_SWISH, KK_UN_ELU};
-    for (size_t a = 0; a < sizeof acts / sizeof acts[0]; a++)
-        for (int res = 0; res <= 1; res++) {
-            DCase dc = base(6, 32, 6, 5, 3, 1, 1);
-            dc.bias = (int)(a & 1);
-            dc.res = res;
-            dc.act = acts[a];
-            dc.alpha = acts[a] == KK_UN_CLIP ? -0.3f : acts[a] == KK_UN_HARD_SWISH ? 1.0f / 6.0f : 0.1f;
-            dc.beta = acts[a] == KK_UN_CLIP ? 0.7f : 0.5f;
-            direct_check(&dc, "epilogue");
+    for (int rows = 0; rows <= 1; rows++)
+        for (size_t a = 0; a < sizeof acts / sizeof acts[0]; a++)
+            for (int res = 0; res <= 1; res++) {
+                DCase dc = base(rows ? 6 : 16, 32, 6, 21, 3, 1, 1);
+                cr_assert(direct_rows(&dc) == rows);
+                dc.bias = (int)(a & 1);
+                dc.res = res;
+                dc.act = acts[a];
+                dc.alpha = acts[a] == KK_UN_CLIP ? -0.3f : acts[a] == KK_UN_HARD_SWISH ? 1.0f / 6.0f : 0.1f;
+                dc.beta = acts[a] == KK_UN_CLIP ? 0.7f : 0.5f;
+                direct_check(&dc, rows ? "row epilogue" : "tile epilogue");
+            }
+}
+
+Test(kk_direct, row_mode) {
+    /* output rows of 1..111 columns: a last block of 1, 2 or 3 vectors
+     * (partial or whole) after 0..2 whole blocks; 8 to 64 channels (blocks
+     * of KK_FD_RC, a block of 64 and one after it), strides 1 and 2 across
+     * and 1..3 down, no pads / symmetric / asymmetric ones, 1x1 to 5x5,
+     * two images */
+    const int64_t ows[] = {1, 5, 16, 17, 32, 33, 48, 49, 70, 97, 111};
+    const int64_t ms[] = {8, 24, 32, 72};
+    const int64_t pads[][4] = {{0, 0, 0, 0}, {1, 1, 1, 1}, {0, 2, 1, 0}};
+    int cases = 0;
+    for (size_t i = 0; i < sizeof ows / sizeof ows[0]; i++)
+        for (int sw = 1; sw <= 2; sw++) {
+            const int64_t k = 1 + 2 * (int64_t)((i + (size_t)sw) % 3), pj = (int64_t)(i % 3);
+            const int64_t m = ms[(i + (size_t)sw) % 4];
+            DCase dc = base(i % 2 && m < 64 ? 3 : 1, m, 4 + (int64_t)(i % 3), 1, k, sw, 0);
+            memcpy(dc.p, pads[pj], sizeof dc.p);
+            dc.s[0] = 1 + (int64_t)(i % 3);
+            /* input width giving ow columns */
+            dc.in[1] = (ows[i] - 1) * sw + k - dc.p[1] - dc.p[3];
+            if (dc.in[1] < 1) continue;
+            if (dc.in[0] + dc.p[0] + dc.p[2] < k) dc.in[0] = k;
+            dc.n = 1 + (int64_t)(i % 2);
+            dc.res = (int)(i % 2 == 0);
+            dc.act = i % 3 == 0 ? KK_UN_RELU : i % 3 == 1 ? KK_UN_SILU : 0;
+            cr_assert(direct_rows(&dc));
+            char label[80];
+            snprintf(label, sizeof label, "rows ow %lld stride %d", (long long)ows[i], sw);
+            direct_check(&dc, label);
+            cases++;
         }
+    cr_assert(cases >= 18);
 }
 
 Test(kk_direct, random_shapes) {
