@@ -23,7 +23,8 @@ KK_API void kk_fdirect_pack_f32(const float *w, float *dst, int64_t m, int64_t k
 
 KK_API int kk_fdirect_rows(int64_t c, int64_t m, const int64_t *k_sp, const int64_t *strides,
                            const int64_t *dilations) {
-    return m > 0 && m % KK_FD_RC == 0 && strides[0] >= 1 && (strides[1] == 1 || strides[1] == 2) &&
+    return m > 0 && m % KK_FD_RC == 0 && k_sp[0] * k_sp[1] > 1 && strides[0] >= 1 &&
+           (strides[1] == 1 || strides[1] == 2) &&
            dilations[0] == 1 && dilations[1] == 1 && c * k_sp[0] * k_sp[1] <= KK_FD_RKMAX &&
            c * k_sp[0] * k_sp[1] * m <= KK_FD_RWORK;
 }

@@ -30,7 +30,8 @@
  * Each output element is one ordered sum over K, so results are
  * bit-identical for every thread count.
  *
- * Row mode (kk_fdirect_rows: few taps and channels, stride 1 or 2, no
+ * Row mode (kk_fdirect_rows: few taps and channels, a kernel above 1x1
+ * (a 1x1 conv's GEMM reads its input in place), stride 1 or 2 across, no
  * dilation, m a multiple of KK_FD_RC): a network's first layer, 3 input
  * channels to 32 or 64 at stride 2, has too few taps (27) to pay for the
  * tile's transposing store, and its im2col is a strided gather (the
